@@ -1,0 +1,16 @@
+//! `ehr-node`: the node a hospital of the ehr-chain consortium runs.
+//!
+//! It authors blocks in its Aura slots, votes on finality with GRANDPA, syncs with the
+//! other hospitals over P2P and serves JSON-RPC to Polkadot.js and integrators.
+
+mod benchmarking;
+mod chain_spec;
+mod cli;
+mod command;
+mod consensus;
+mod rpc;
+mod service;
+
+fn main() -> sc_cli::Result<()> {
+	command::run()
+}

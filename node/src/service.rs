@@ -1,0 +1,254 @@
+//! The node service: client, database, transaction pool, networking, RPC, and the Aura
+//! and GRANDPA tasks (set up in `consensus`).
+
+use crate::consensus;
+use ehr_primitives::{opaque::Block, Hash};
+use ehr_runtime::apis::RuntimeApi;
+use sc_client_api::{Backend, BlockBackend};
+use sc_consensus_grandpa::{GrandpaBlockImport, LinkHalf};
+use sc_service::{error::Error as ServiceError, Configuration, TaskManager, WarpSyncConfig};
+use sc_telemetry::{Telemetry, TelemetryWorker};
+use sc_transaction_pool_api::OffchainTransactionPoolFactory;
+use std::sync::Arc;
+
+/// The runtime is executed as Wasm only: the on-chain code is the single source of truth.
+pub type FullClient = sc_service::TFullClient<
+	Block,
+	RuntimeApi,
+	sc_executor::WasmExecutor<sp_io::SubstrateHostFunctions>,
+>;
+pub type FullBackend = sc_service::TFullBackend<Block>;
+pub type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
+pub type FullPool = sc_transaction_pool::TransactionPoolHandle<Block, FullClient>;
+pub type FullGrandpaBlockImport =
+	GrandpaBlockImport<FullBackend, Block, FullClient, FullSelectChain>;
+
+/// The parts of the service that subcommands (import, revert, benchmarks) also need.
+pub type Service = sc_service::PartialComponents<
+	FullClient,
+	FullBackend,
+	FullSelectChain,
+	sc_consensus::DefaultImportQueue<Block>,
+	FullPool,
+	(FullGrandpaBlockImport, LinkHalf<Block, FullClient, FullSelectChain>, Option<Telemetry>),
+>;
+
+/// Builds the client, database, pool and import queue, without starting the network.
+pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
+	let telemetry = config
+		.telemetry_endpoints
+		.clone()
+		.filter(|endpoints| !endpoints.is_empty())
+		.map(|endpoints| -> Result<_, sc_telemetry::Error> {
+			let worker = TelemetryWorker::new(16)?;
+			let telemetry = worker.handle().new_telemetry(endpoints);
+			Ok((worker, telemetry))
+		})
+		.transpose()?;
+
+	let executor = sc_service::new_wasm_executor(&config.executor);
+	let (client, backend, keystore_container, task_manager) =
+		sc_service::new_full_parts::<Block, RuntimeApi, _>(
+			config,
+			telemetry.as_ref().map(|(_, telemetry)| telemetry.handle()),
+			executor,
+			// Blocks that carry a GRANDPA justification prove authority-set changes; keep
+			// them even when older bodies are pruned, so peers can still warp sync.
+			vec![Arc::new(consensus::has_grandpa_justification)],
+		)?;
+	let client = Arc::new(client);
+
+	let telemetry = telemetry.map(|(worker, telemetry)| {
+		task_manager.spawn_handle().spawn("telemetry", None, worker.run());
+		telemetry
+	});
+
+	let select_chain = sc_consensus::LongestChain::new(backend.clone());
+
+	let transaction_pool = Arc::from(
+		sc_transaction_pool::Builder::new(
+			task_manager.spawn_essential_handle(),
+			client.clone(),
+			config.role.is_authority().into(),
+		)
+		.with_options(config.transaction_pool.clone())
+		.with_prometheus(config.prometheus_registry())
+		.build(),
+	);
+
+	let (grandpa_block_import, grandpa_link) = sc_consensus_grandpa::block_import(
+		client.clone(),
+		consensus::GRANDPA_JUSTIFICATION_PERIOD,
+		&client,
+		select_chain.clone(),
+		telemetry.as_ref().map(|t| t.handle()),
+	)?;
+
+	let import_queue = consensus::import_queue(
+		client.clone(),
+		grandpa_block_import.clone(),
+		&task_manager,
+		config.prometheus_registry(),
+		telemetry.as_ref().map(|t| t.handle()),
+	)?;
+
+	Ok(sc_service::PartialComponents {
+		client,
+		backend,
+		task_manager,
+		import_queue,
+		keystore_container,
+		select_chain,
+		transaction_pool,
+		other: (grandpa_block_import, grandpa_link, telemetry),
+	})
+}
+
+/// Builds and starts a full node: networking, RPC, and — on a validator — Aura authoring
+/// and the GRANDPA voter.
+pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
+	config: Configuration,
+) -> Result<TaskManager, ServiceError> {
+	let sc_service::PartialComponents {
+		client,
+		backend,
+		mut task_manager,
+		import_queue,
+		keystore_container,
+		select_chain,
+		transaction_pool,
+		other: (block_import, grandpa_link, mut telemetry),
+	} = new_partial(&config)?;
+
+	let mut net_config = sc_network::config::FullNetworkConfiguration::<Block, Hash, N>::new(
+		&config.network,
+		config.prometheus_registry().cloned(),
+	);
+	let metrics = N::register_notification_metrics(config.prometheus_registry());
+
+	let genesis_hash = client
+		.block_hash(0)?
+		.ok_or_else(|| ServiceError::Other("the database has no genesis block".into()))?;
+	let grandpa_protocol_name =
+		sc_consensus_grandpa::protocol_standard_name(&genesis_hash, &config.chain_spec);
+	let (grandpa_protocol_config, grandpa_notification_service) =
+		sc_consensus_grandpa::grandpa_peers_set_config::<_, N>(
+			grandpa_protocol_name.clone(),
+			metrics.clone(),
+			net_config.peer_store_handle(),
+		);
+	net_config.add_notification_protocol(grandpa_protocol_config);
+
+	let warp_sync = Arc::new(sc_consensus_grandpa::warp_proof::NetworkProvider::new(
+		backend.clone(),
+		grandpa_link.shared_authority_set().clone(),
+		Vec::default(),
+	));
+
+	let (network, system_rpc_tx, tx_handler_controller, sync_service, _bitswap) =
+		sc_service::build_network(sc_service::BuildNetworkParams {
+			config: &config,
+			net_config,
+			client: client.clone(),
+			transaction_pool: transaction_pool.clone(),
+			spawn_handle: task_manager.spawn_handle(),
+			spawn_essential_handle: task_manager.spawn_essential_handle(),
+			import_queue,
+			block_announce_validator_builder: None,
+			warp_sync_config: Some(WarpSyncConfig::WithProvider(warp_sync)),
+			block_relay: None,
+			metrics,
+			gap_sync_body_policy: None,
+		})?;
+
+	if config.offchain_worker.enabled {
+		let offchain_workers =
+			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
+				runtime_api_provider: client.clone(),
+				is_validator: config.role.is_authority(),
+				keystore: Some(keystore_container.keystore()),
+				offchain_db: backend.offchain_storage(),
+				transaction_pool: Some(OffchainTransactionPoolFactory::new(
+					transaction_pool.clone(),
+				)),
+				network_provider: Arc::new(network.clone()),
+				enable_http_requests: false,
+				custom_extensions: |_| vec![],
+			})?;
+		task_manager.spawn_handle().spawn(
+			"offchain-workers-runner",
+			"offchain-worker",
+			futures::FutureExt::boxed(
+				offchain_workers.run(client.clone(), task_manager.spawn_handle()),
+			),
+		);
+	}
+
+	let role = config.role;
+	let force_authoring = config.force_authoring;
+	let node_name = config.network.node_name.clone();
+	let enable_grandpa = !config.disable_grandpa;
+	let prometheus_registry = config.prometheus_registry().cloned();
+
+	let rpc_builder = {
+		let client = client.clone();
+		let pool = transaction_pool.clone();
+		Box::new(move |_| {
+			crate::rpc::create_full(crate::rpc::FullDeps {
+				client: client.clone(),
+				pool: pool.clone(),
+			})
+			.map_err(Into::into)
+		})
+	};
+
+	sc_service::spawn_tasks(sc_service::SpawnTasksParams {
+		network: Arc::new(network.clone()),
+		client: client.clone(),
+		keystore: keystore_container.keystore(),
+		task_manager: &mut task_manager,
+		transaction_pool: transaction_pool.clone(),
+		rpc_builder,
+		backend,
+		system_rpc_tx,
+		tx_handler_controller,
+		sync_service: sync_service.clone(),
+		config,
+		telemetry: telemetry.as_mut(),
+		tracing_execute_block: None,
+	})?;
+
+	if role.is_authority() {
+		consensus::start_aura(consensus::AuraParams {
+			client: client.clone(),
+			select_chain,
+			block_import,
+			transaction_pool: transaction_pool.clone(),
+			keystore: keystore_container.keystore(),
+			sync_service: sync_service.clone(),
+			force_authoring,
+			task_manager: &task_manager,
+			prometheus_registry: prometheus_registry.as_ref(),
+			telemetry: telemetry.as_ref().map(|t| t.handle()),
+		})?;
+	}
+
+	if enable_grandpa {
+		consensus::start_grandpa(consensus::GrandpaStartParams {
+			link: grandpa_link,
+			network,
+			sync_service,
+			notification_service: grandpa_notification_service,
+			protocol_name: grandpa_protocol_name,
+			keystore: role.is_authority().then(|| keystore_container.keystore()),
+			role,
+			node_name,
+			transaction_pool,
+			task_manager: &task_manager,
+			prometheus_registry,
+			telemetry: telemetry.as_ref().map(|t| t.handle()),
+		})?;
+	}
+
+	Ok(task_manager)
+}

@@ -1,0 +1,616 @@
+//! The registry's logic, called by the thin dispatchables in `lib.rs`, by
+//! [`CheckMembership`](crate::CheckMembership), by other pallets through
+//! [`MemberRegistry`] and by the runtime API.
+
+use crate::{pallet::*, pow, types::*, weights::WeightInfo};
+use alloc::vec::Vec;
+use ehr_primitives::registry::{
+	ApplicantRole, EncryptionKey, Inability, MemberRegistry, MemberStatus, PendingApplication,
+	ProfileCommitment, Role, Standing,
+};
+use frame_support::{
+	ensure,
+	pallet_prelude::*,
+	traits::{EnsureOrigin, UnixTime},
+};
+use frame_system::pallet_prelude::*;
+use sp_runtime::{traits::Saturating, DispatchError, DispatchResult};
+
+/// The member record type of a runtime.
+pub type MemberOf<T> = MemberInfo<
+	<T as frame_system::Config>::AccountId,
+	BlockNumberFor<T>,
+	<T as Config>::MaxCredentialLen,
+>;
+
+impl<T: Config> Pallet<T> {
+	/// Now, in milliseconds since the Unix epoch, as the current block's timestamp says.
+	pub fn now_ms() -> Moment {
+		u64::try_from(T::Time::now().as_millis()).unwrap_or(u64::MAX)
+	}
+
+	/// Whether `member` may act now, or why not.
+	fn inability_of(member: &MemberOf<T>) -> Option<Inability> {
+		if member.status != MemberStatus::Active {
+			return Some(Inability::Suspended);
+		}
+		if let Some(credential) = &member.credential {
+			if credential.expires_at <= Self::now_ms() {
+				return Some(Inability::CredentialExpired);
+			}
+		}
+		if matches!(member.role, Role::Doctor | Role::Admin) {
+			let hospital_active = member
+				.hospital
+				.as_ref()
+				.and_then(Members::<T>::get)
+				.is_some_and(|h| h.role == Role::Hospital && h.status == MemberStatus::Active);
+			if !hospital_active {
+				return Some(Inability::HospitalInactive);
+			}
+		}
+		None
+	}
+
+	/// The role of `who` if it may act now, else why not.
+	pub fn acting_role(who: &T::AccountId) -> Result<Role, Inability> {
+		let member = Members::<T>::get(who).ok_or(Inability::NotRegistered)?;
+		match Self::inability_of(&member) {
+			None => Ok(member.role),
+			Some(inability) => Err(inability),
+		}
+	}
+
+	/// The hospital `who` may act for now: itself if it is a hospital, its employer if it is
+	/// an admin.
+	pub(crate) fn staff_hospital(who: &T::AccountId) -> Result<T::AccountId, Error<T>> {
+		match Self::acting_role(who) {
+			Ok(Role::Hospital) => Ok(who.clone()),
+			Ok(Role::Admin) => {
+				Members::<T>::get(who).and_then(|m| m.hospital).ok_or(Error::<T>::NotHospitalStaff)
+			}
+			_ => Err(Error::<T>::NotHospitalStaff),
+		}
+	}
+
+	/// Whether `who` may act for `hospital` now.
+	pub fn is_staff_of(who: &T::AccountId, hospital: &T::AccountId) -> bool {
+		Self::staff_hospital(who).is_ok_and(|h| &h == hospital)
+	}
+
+	/// Who may suspend, reinstate or revoke `member`: the admin origin, or the staff of the
+	/// hospital the member belongs to (doctors, admins, patients).
+	pub(crate) fn ensure_authority(
+		origin: OriginFor<T>,
+		member: &T::AccountId,
+	) -> Result<Actor<T::AccountId>, DispatchError> {
+		let origin = match T::AdminOrigin::try_origin(origin) {
+			Ok(_) => return Ok(Actor::Consortium),
+			Err(origin) => origin,
+		};
+		let caller = ensure_signed(origin)?;
+		let info = Members::<T>::get(member).ok_or(Error::<T>::NotMember)?;
+		let hospital = match info.role {
+			Role::Doctor | Role::Admin | Role::Patient => info.hospital,
+			Role::Hospital | Role::Insurer => None,
+		}
+		.ok_or(Error::<T>::NoAuthority)?;
+		ensure!(Self::is_staff_of(&caller, &hospital), Error::<T>::NoAuthority);
+		Ok(Actor::Member(caller))
+	}
+
+	fn ensure_valid_keys(
+		profile_commitment: &ProfileCommitment,
+		encryption_key: &EncryptionKey,
+	) -> Result<(), Error<T>> {
+		ensure!(!profile_commitment.is_zero(), Error::<T>::InvalidProfileCommitment);
+		ensure!(encryption_key != &[0u8; 32], Error::<T>::InvalidEncryptionKey);
+		Ok(())
+	}
+
+	fn ensure_no_standing(who: &T::AccountId) -> Result<(), Error<T>> {
+		ensure!(!Members::<T>::contains_key(who), Error::<T>::AlreadyMember);
+		ensure!(!Applications::<T>::contains_key(who), Error::<T>::ApplicationPending);
+		Ok(())
+	}
+
+	fn ensure_active_hospital(hospital: &T::AccountId) -> Result<(), Error<T>> {
+		let info = Members::<T>::get(hospital).ok_or(Error::<T>::NotAHospital)?;
+		ensure!(info.role == Role::Hospital, Error::<T>::NotAHospital);
+		ensure!(Self::inability_of(&info).is_none(), Error::<T>::HospitalInactive);
+		Ok(())
+	}
+
+	fn credential(
+		reference: Vec<u8>,
+		expires_at: Moment,
+	) -> Result<Credential<T::MaxCredentialLen>, Error<T>> {
+		ensure!(!reference.is_empty(), Error::<T>::EmptyCredentialReference);
+		let reference: BoundedVec<u8, T::MaxCredentialLen> =
+			reference.try_into().map_err(|_| Error::<T>::CredentialReferenceTooLong)?;
+		ensure!(expires_at > Self::now_ms(), Error::<T>::CredentialExpiryInPast);
+		Ok(Credential { reference, expires_at })
+	}
+
+	fn application_expiry() -> BlockNumberFor<T> {
+		frame_system::Pallet::<T>::block_number().saturating_add(T::ApplicationLifetime::get())
+	}
+
+	/// Everything an application must satisfy, checked without changing state: by
+	/// [`CheckMembership`](crate::CheckMembership) in the pool and again at dispatch.
+	pub(crate) fn validate_application(
+		applicant: &T::AccountId,
+		role: ApplicantRole,
+		hospital: &T::AccountId,
+		profile_commitment: &ProfileCommitment,
+		encryption_key: &EncryptionKey,
+		pow_nonce: u64,
+	) -> Result<(), Error<T>> {
+		Self::ensure_no_standing(applicant)?;
+		Self::ensure_valid_keys(profile_commitment, encryption_key)?;
+		Self::ensure_active_hospital(hospital)?;
+		let ticket = pow::ticket_hash(
+			applicant,
+			role,
+			hospital,
+			profile_commitment,
+			encryption_key,
+			pow_nonce,
+		);
+		ensure!(
+			pow::leading_zero_bits(&ticket) >= u32::from(PowDifficulty::<T>::get()),
+			Error::<T>::InsufficientProofOfWork
+		);
+		let queued = ApplicationExpiries::<T>::decode_len(Self::application_expiry()).unwrap_or(0);
+		ensure!(
+			queued < T::MaxApplicationsPerBlock::get() as usize,
+			Error::<T>::TooManyApplications
+		);
+		Ok(())
+	}
+
+	/// Stores a new member and gives it the provider reference that lets it hold a nonce.
+	fn insert_member(who: &T::AccountId, member: MemberOf<T>) -> Result<(), Error<T>> {
+		if let (Role::Doctor | Role::Admin, Some(hospital)) = (member.role, &member.hospital) {
+			StaffCount::<T>::try_mutate(hospital, |count| {
+				ensure!(*count < T::MaxStaffPerHospital::get(), Error::<T>::TooManyStaff);
+				*count = count.saturating_add(1);
+				Ok::<_, Error<T>>(())
+			})?;
+		}
+		Members::<T>::insert(who, member);
+		frame_system::Pallet::<T>::inc_providers(who);
+		Ok(())
+	}
+
+	fn new_member(
+		role: Role,
+		hospital: Option<T::AccountId>,
+		profile_commitment: ProfileCommitment,
+		encryption_key: EncryptionKey,
+		credential: Option<Credential<T::MaxCredentialLen>>,
+	) -> MemberOf<T> {
+		MemberInfo {
+			role,
+			status: MemberStatus::Active,
+			hospital,
+			profile_commitment,
+			encryption_key,
+			credential,
+			registered_at: frame_system::Pallet::<T>::block_number(),
+		}
+	}
+
+	/// Removes a member and its provider reference. Fails, changing nothing, if the
+	/// account still has consumers (e.g. session keys a validator must purge first).
+	fn remove_member(who: &T::AccountId, member: &MemberOf<T>) -> DispatchResult {
+		frame_system::Pallet::<T>::dec_providers(who)?;
+		Members::<T>::remove(who);
+		if let (Role::Doctor | Role::Admin, Some(hospital)) = (member.role, &member.hospital) {
+			StaffCount::<T>::mutate_exists(hospital, |count| {
+				*count = count.map(|c| c.saturating_sub(1)).filter(|c| *c > 0);
+			});
+		}
+		Ok(())
+	}
+
+	pub(crate) fn do_apply(
+		applicant: T::AccountId,
+		role: ApplicantRole,
+		hospital: T::AccountId,
+		profile_commitment: ProfileCommitment,
+		encryption_key: EncryptionKey,
+		pow_nonce: u64,
+	) -> DispatchResult {
+		Self::validate_application(
+			&applicant,
+			role,
+			&hospital,
+			&profile_commitment,
+			&encryption_key,
+			pow_nonce,
+		)?;
+		let expires_at = Self::application_expiry();
+		ApplicationExpiries::<T>::try_mutate(expires_at, |queue| {
+			queue.try_push(applicant.clone()).map_err(|_| Error::<T>::TooManyApplications)
+		})?;
+		Applications::<T>::insert(
+			&applicant,
+			Application {
+				role,
+				hospital: hospital.clone(),
+				profile_commitment,
+				encryption_key,
+				submitted_at: frame_system::Pallet::<T>::block_number(),
+				expires_at,
+			},
+		);
+		Self::deposit_event(Event::Applied { applicant, role, hospital, expires_at });
+		Ok(())
+	}
+
+	pub(crate) fn do_withdraw_application(applicant: T::AccountId) -> DispatchResult {
+		Applications::<T>::take(&applicant).ok_or(Error::<T>::NoApplication)?;
+		Self::deposit_event(Event::ApplicationWithdrawn { applicant });
+		Ok(())
+	}
+
+	pub(crate) fn do_register_organisation(
+		who: T::AccountId,
+		role: Role,
+		profile_commitment: ProfileCommitment,
+		encryption_key: EncryptionKey,
+	) -> DispatchResult {
+		Self::ensure_no_standing(&who)?;
+		Self::ensure_valid_keys(&profile_commitment, &encryption_key)?;
+		Self::insert_member(
+			&who,
+			Self::new_member(role, None, profile_commitment, encryption_key, None),
+		)?;
+		Self::deposit_event(match role {
+			Role::Hospital => Event::HospitalRegistered { hospital: who },
+			_ => Event::InsurerRegistered { insurer: who },
+		});
+		Ok(())
+	}
+
+	pub(crate) fn do_appoint_admin(
+		hospital: T::AccountId,
+		admin: T::AccountId,
+		profile_commitment: ProfileCommitment,
+		encryption_key: EncryptionKey,
+	) -> DispatchResult {
+		match Self::acting_role(&hospital) {
+			Ok(Role::Hospital) => {}
+			Err(Inability::Suspended) => return Err(Error::<T>::Suspended.into()),
+			_ => return Err(Error::<T>::NotAHospital.into()),
+		}
+		Self::ensure_no_standing(&admin)?;
+		Self::ensure_valid_keys(&profile_commitment, &encryption_key)?;
+		Self::insert_member(
+			&admin,
+			Self::new_member(
+				Role::Admin,
+				Some(hospital.clone()),
+				profile_commitment,
+				encryption_key,
+				None,
+			),
+		)?;
+		Self::deposit_event(Event::AdminAppointed { admin, hospital });
+		Ok(())
+	}
+
+	/// The pending application of `applicant`, which must be for `role` at `hospital`.
+	fn application_for(
+		applicant: &T::AccountId,
+		role: ApplicantRole,
+		hospital: &T::AccountId,
+	) -> Result<Application<T::AccountId, BlockNumberFor<T>>, Error<T>> {
+		let application = Applications::<T>::get(applicant).ok_or(Error::<T>::NoApplication)?;
+		ensure!(&application.hospital == hospital, Error::<T>::WrongHospital);
+		ensure!(application.role == role, Error::<T>::WrongApplicationRole);
+		Ok(application)
+	}
+
+	pub(crate) fn do_activate_doctor(
+		staff: T::AccountId,
+		doctor: T::AccountId,
+		credential_reference: Vec<u8>,
+		expires_at: Moment,
+	) -> DispatchResult {
+		let hospital = Self::staff_hospital(&staff)?;
+		let application = Self::application_for(&doctor, ApplicantRole::Doctor, &hospital)?;
+		let credential = Self::credential(credential_reference, expires_at)?;
+		Applications::<T>::remove(&doctor);
+		Self::insert_member(
+			&doctor,
+			Self::new_member(
+				Role::Doctor,
+				Some(hospital.clone()),
+				application.profile_commitment,
+				application.encryption_key,
+				Some(credential),
+			),
+		)?;
+		Self::deposit_event(Event::DoctorActivated {
+			doctor,
+			hospital,
+			by: staff,
+			credential_expires_at: expires_at,
+		});
+		Ok(())
+	}
+
+	pub(crate) fn do_renew_credential(
+		staff: T::AccountId,
+		doctor: T::AccountId,
+		credential_reference: Vec<u8>,
+		expires_at: Moment,
+	) -> DispatchResult {
+		let hospital = Self::staff_hospital(&staff)?;
+		let mut member = Members::<T>::get(&doctor).ok_or(Error::<T>::NotMember)?;
+		ensure!(member.role == Role::Doctor, Error::<T>::NotADoctor);
+		ensure!(member.hospital.as_ref() == Some(&hospital), Error::<T>::NotHospitalStaff);
+		member.credential = Some(Self::credential(credential_reference, expires_at)?);
+		Members::<T>::insert(&doctor, member);
+		Self::deposit_event(Event::CredentialRenewed { doctor, by: staff, expires_at });
+		Ok(())
+	}
+
+	pub(crate) fn do_activate_patient(
+		staff: T::AccountId,
+		patient: T::AccountId,
+	) -> DispatchResult {
+		let hospital = Self::staff_hospital(&staff)?;
+		let application = Self::application_for(&patient, ApplicantRole::Patient, &hospital)?;
+		Applications::<T>::remove(&patient);
+		Self::insert_member(
+			&patient,
+			Self::new_member(
+				Role::Patient,
+				Some(hospital.clone()),
+				application.profile_commitment,
+				application.encryption_key,
+				None,
+			),
+		)?;
+		Self::deposit_event(Event::PatientActivated { patient, hospital, by: staff });
+		Ok(())
+	}
+
+	pub(crate) fn do_register_patient(
+		staff: T::AccountId,
+		patient: T::AccountId,
+		profile_commitment: ProfileCommitment,
+		encryption_key: EncryptionKey,
+	) -> DispatchResult {
+		let hospital = Self::staff_hospital(&staff)?;
+		Self::ensure_no_standing(&patient)?;
+		Self::ensure_valid_keys(&profile_commitment, &encryption_key)?;
+		Self::insert_member(
+			&patient,
+			Self::new_member(
+				Role::Patient,
+				Some(hospital.clone()),
+				profile_commitment,
+				encryption_key,
+				None,
+			),
+		)?;
+		Self::deposit_event(Event::PatientActivated { patient, hospital, by: staff });
+		Ok(())
+	}
+
+	pub(crate) fn do_reject_application(
+		staff: T::AccountId,
+		applicant: T::AccountId,
+		reason: RejectionReason,
+	) -> DispatchResult {
+		let hospital = Self::staff_hospital(&staff)?;
+		let application = Applications::<T>::get(&applicant).ok_or(Error::<T>::NoApplication)?;
+		ensure!(application.hospital == hospital, Error::<T>::WrongHospital);
+		Applications::<T>::remove(&applicant);
+		Self::deposit_event(Event::ApplicationRejected { applicant, by: staff, reason });
+		Ok(())
+	}
+
+	pub(crate) fn do_set_status(
+		actor: Actor<T::AccountId>,
+		member: T::AccountId,
+		status: MemberStatus,
+	) -> DispatchResult {
+		let mut info = Members::<T>::get(&member).ok_or(Error::<T>::NotMember)?;
+		match status {
+			MemberStatus::Suspended => {
+				ensure!(info.status == MemberStatus::Active, Error::<T>::Suspended)
+			}
+			MemberStatus::Active => {
+				ensure!(info.status == MemberStatus::Suspended, Error::<T>::NotSuspended)
+			}
+		}
+		info.status = status;
+		Members::<T>::insert(&member, info);
+		Self::deposit_event(match status {
+			MemberStatus::Suspended => Event::MemberSuspended { member, by: actor },
+			MemberStatus::Active => Event::MemberReinstated { member, by: actor },
+		});
+		Ok(())
+	}
+
+	pub(crate) fn do_revoke(actor: Actor<T::AccountId>, member: T::AccountId) -> DispatchResult {
+		let info = Members::<T>::get(&member).ok_or(Error::<T>::NotMember)?;
+		if info.role == Role::Hospital {
+			ensure!(StaffCount::<T>::get(&member) == 0, Error::<T>::HospitalHasStaff);
+		}
+		Self::remove_member(&member, &info)?;
+		Self::deposit_event(Event::MemberRevoked { member, role: info.role, by: actor });
+		Ok(())
+	}
+
+	pub(crate) fn do_deregister(patient: T::AccountId) -> DispatchResult {
+		let info = Members::<T>::get(&patient).ok_or(Error::<T>::NotMember)?;
+		ensure!(info.role == Role::Patient, Error::<T>::NotAPatient);
+		Self::remove_member(&patient, &info)?;
+		Self::deposit_event(Event::PatientDeregistered { patient });
+		Ok(())
+	}
+
+	pub(crate) fn do_update_profile(
+		member: T::AccountId,
+		profile_commitment: Option<ProfileCommitment>,
+		encryption_key: Option<EncryptionKey>,
+	) -> DispatchResult {
+		ensure!(
+			profile_commitment.is_some() || encryption_key.is_some(),
+			Error::<T>::NothingToUpdate
+		);
+		let mut info = Members::<T>::get(&member).ok_or(Error::<T>::NotMember)?;
+		let profile_commitment = profile_commitment.unwrap_or(info.profile_commitment);
+		let encryption_key = encryption_key.unwrap_or(info.encryption_key);
+		Self::ensure_valid_keys(&profile_commitment, &encryption_key)?;
+		info.profile_commitment = profile_commitment;
+		info.encryption_key = encryption_key;
+		Members::<T>::insert(&member, info);
+		Self::deposit_event(Event::ProfileUpdated { member });
+		Ok(())
+	}
+
+	/// Drops the applications that expire at `now`; returns the weight used.
+	pub(crate) fn expire_applications(now: BlockNumberFor<T>) -> Weight {
+		let queue = ApplicationExpiries::<T>::take(now);
+		let queued = queue.len() as u32;
+		for applicant in queue {
+			// Withdrawn, rejected or activated applications left their queue entry behind;
+			// only a still-pending application expiring now is dropped.
+			if Applications::<T>::get(&applicant).is_some_and(|a| a.expires_at == now) {
+				Applications::<T>::remove(&applicant);
+				Self::deposit_event(Event::ApplicationExpired { applicant });
+			}
+		}
+		T::WeightInfo::expire_applications(queued)
+	}
+
+	/// Registers a genesis member, checking what the calls would check.
+	pub(crate) fn register_genesis_member(m: &GenesisMember<T::AccountId>) -> DispatchResult {
+		Self::ensure_no_standing(&m.account)?;
+		Self::ensure_valid_keys(&m.profile_commitment, &m.encryption_key)?;
+		let hospital = match m.role {
+			Role::Doctor | Role::Admin => {
+				let hospital = m.hospital.clone().ok_or(Error::<T>::NotAHospital)?;
+				Self::ensure_active_hospital(&hospital)?;
+				Some(hospital)
+			}
+			Role::Patient => m.hospital.clone(),
+			Role::Hospital | Role::Insurer => None,
+		};
+		let credential = match (m.role, m.credential_expires_at) {
+			(Role::Doctor, Some(expires_at)) => Some(Credential {
+				reference: BoundedVec::truncate_from(b"genesis".to_vec()),
+				expires_at,
+			}),
+			(Role::Doctor, None) => return Err(Error::<T>::EmptyCredentialReference.into()),
+			_ => None,
+		};
+		Self::insert_member(
+			&m.account,
+			Self::new_member(m.role, hospital, m.profile_commitment, m.encryption_key, credential),
+		)?;
+		Ok(())
+	}
+
+	/// Everything the runtime API reports of `who`.
+	pub fn standing(who: &T::AccountId) -> Option<Standing<T::AccountId>> {
+		let member = Members::<T>::get(who)?;
+		Some(Standing {
+			role: member.role,
+			status: member.status,
+			hospital: member.hospital.clone(),
+			encryption_key: member.encryption_key,
+			profile_commitment: member.profile_commitment,
+			credential_expires_at: member.credential.as_ref().map(|c| c.expires_at),
+			inability: Self::inability_of(&member),
+		})
+	}
+
+	/// The pending application of `who`, as the runtime API reports it.
+	pub fn pending_application(
+		who: &T::AccountId,
+	) -> Option<PendingApplication<T::AccountId, BlockNumberFor<T>>> {
+		Applications::<T>::get(who).map(|a| PendingApplication {
+			role: a.role,
+			hospital: a.hospital,
+			submitted_at: a.submitted_at,
+			expires_at: a.expires_at,
+		})
+	}
+
+	/// The registry's invariants; checked by `try-runtime` and after every unit test.
+	#[cfg(any(feature = "try-runtime", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::btree_map::BTreeMap;
+		let mut staff: BTreeMap<T::AccountId, u32> = BTreeMap::new();
+		for (who, member) in Members::<T>::iter() {
+			ensure!(
+				frame_system::Pallet::<T>::providers(&who) > 0,
+				"a member has no provider reference"
+			);
+			ensure!(!Applications::<T>::contains_key(&who), "a member has a pending application");
+			ensure!(
+				member.credential.is_some() == (member.role == Role::Doctor),
+				"credential held by a non-doctor, or a doctor without one"
+			);
+			match member.role {
+				Role::Doctor | Role::Admin => {
+					let hospital = member.hospital.ok_or("doctor or admin without a hospital")?;
+					ensure!(
+						Members::<T>::get(&hospital).is_some_and(|h| h.role == Role::Hospital),
+						"doctor or admin of an account that is not a hospital"
+					);
+					*staff.entry(hospital).or_default() += 1;
+				}
+				Role::Hospital | Role::Insurer => {
+					ensure!(member.hospital.is_none(), "organisation affiliated to a hospital")
+				}
+				Role::Patient => {}
+			}
+		}
+		ensure!(
+			StaffCount::<T>::iter().collect::<BTreeMap<_, _>>() == staff,
+			"StaffCount does not match the doctors and admins registered"
+		);
+		for (who, application) in Applications::<T>::iter() {
+			ensure!(
+				ApplicationExpiries::<T>::get(application.expires_at).contains(&who),
+				"a pending application is missing from its expiry queue"
+			);
+			ensure!(
+				application.expires_at > frame_system::Pallet::<T>::block_number(),
+				"an application outlived its expiry"
+			);
+		}
+		ensure!(
+			PowDifficulty::<T>::get() <= T::MaxPowDifficulty::get(),
+			"proof-of-work difficulty above its maximum"
+		);
+		Ok(())
+	}
+}
+
+impl<T: Config> MemberRegistry<T::AccountId> for Pallet<T> {
+	fn acting_role(who: &T::AccountId) -> Result<Role, Inability> {
+		Self::acting_role(who)
+	}
+
+	fn hospital_of(who: &T::AccountId) -> Option<T::AccountId> {
+		Members::<T>::get(who).and_then(|m| m.hospital)
+	}
+
+	fn encryption_key(who: &T::AccountId) -> Option<EncryptionKey> {
+		Members::<T>::get(who).map(|m| m.encryption_key)
+	}
+
+	fn is_staff_of(who: &T::AccountId, hospital: &T::AccountId) -> bool {
+		Self::is_staff_of(who, hospital)
+	}
+}

@@ -1,0 +1,524 @@
+//! # Registry pallet
+//!
+//! The account registry of ehr-chain: who is who in the consortium, and who may transact.
+//!
+//! ## Overview
+//!
+//! Every account that acts on ehr-chain is a *member* with one [`Role`]: a hospital, a
+//! doctor or an admin of a hospital, a patient, or an insurer. The pallet keeps each
+//! member's role, status, affiliation, x25519 public encryption key and a salted hash
+//! commitment of their off-chain profile; nothing personal is stored.
+//!
+//! - Hospitals and insurers are admitted by the consortium's admin origin.
+//! - A hospital appoints admins, who act for it.
+//! - A doctor applies to a hospital; the hospital (or its admin) verifies the credential
+//!   off chain and activates the doctor with a credential reference and an expiry. An
+//!   expired credential stops working by itself.
+//! - A patient is activated by a hospital at the first visit: on the patient's own
+//!   application, or registered directly.
+//! - Members can be suspended, reinstated and revoked; a patient can deregister.
+//!
+//! The chain has no fees. [`CheckMembership`], a transaction extension, admits signed
+//! transactions only from members who may act now, and — for accounts with no standing —
+//! only an application carrying a proof-of-work ticket ([`pow`]). Everyone else is
+//! refused by the transaction pool, before any block is touched. Members hold a
+//! frame-system provider reference, which gives them a nonce; leaving drops it.
+//!
+//! ## Terminology
+//!
+//! - **Member**: an account with a role in [`Members`].
+//! - **Standing**: being a member, or having a pending application.
+//! - **Staff of a hospital**: the hospital account itself and its active admins.
+//! - **Authority over a member**: the admin origin over anyone; for doctors, admins and
+//!   patients also the staff of their hospital.
+//! - **May act**: active, with an active hospital (doctors, admins) and an unexpired
+//!   credential (doctors).
+//!
+//! ## Refusals in the transaction pool
+//!
+//! [`CheckMembership`] refuses with `InvalidTransaction::Custom(code)`, where `code` is the
+//! index of the matching [`Error`] variant in this pallet's metadata (e.g. `NotMember`),
+//! so Polkadot.js and integrators can name the reason without custom types.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+mod extension;
+mod functions;
+pub mod pow;
+pub mod types;
+pub mod weights;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+pub use extension::CheckMembership;
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+pub use ehr_primitives::registry::{
+	ApplicantRole, EncryptionKey, Inability, MemberStatus, ProfileCommitment, Role,
+};
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{EnsureOrigin, UnixTime},
+	};
+	use frame_system::pallet_prelude::*;
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// Admits and removes hospitals and insurers, sets the proof-of-work difficulty,
+		/// and has authority over every member: the consortium (a bootstrap admin on dev
+		/// and local chains, the hospital council later).
+		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// The origin [`CheckMembership`] gives a valid application from an account with no
+		/// standing: [`EnsureApplicant`] in a runtime.
+		type ApplicantOrigin: EnsureOrigin<Self::RuntimeOrigin, Success = Self::AccountId>;
+
+		/// Wall-clock time, for credential expiry.
+		type Time: UnixTime;
+
+		/// Longest credential reference a hospital may record, in bytes.
+		#[pallet::constant]
+		type MaxCredentialLen: Get<u32>;
+
+		/// How long an application stays pending before it is dropped, in blocks.
+		#[pallet::constant]
+		type ApplicationLifetime: Get<BlockNumberFor<Self>>;
+
+		/// Most applications that can be submitted in one block (they expire together
+		/// `ApplicationLifetime` later, and expiry work per block must stay bounded).
+		#[pallet::constant]
+		type MaxApplicationsPerBlock: Get<u32>;
+
+		/// Highest proof-of-work difficulty the admin origin may set, in leading zero bits.
+		#[pallet::constant]
+		type MaxPowDifficulty: Get<u8>;
+
+		/// Most doctors and admins one hospital may have.
+		#[pallet::constant]
+		type MaxStaffPerHospital: Get<u32>;
+
+		/// Weights of this pallet's calls, measured by its benchmarks.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// The origins this pallet creates.
+	#[pallet::origin]
+	pub type Origin<T> = RawOrigin<<T as frame_system::Config>::AccountId>;
+
+	/// An origin of this pallet.
+	#[derive(
+		PartialEq, Eq, Clone, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+	)]
+	pub enum RawOrigin<AccountId> {
+		/// An account with no standing whose application passed [`CheckMembership`]
+		/// (valid proof of work, no pending application).
+		Applicant(AccountId),
+	}
+
+	/// Members by account.
+	#[pallet::storage]
+	pub type Members<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		MemberInfo<T::AccountId, BlockNumberFor<T>, T::MaxCredentialLen>,
+	>;
+
+	/// Pending applications by applicant.
+	#[pallet::storage]
+	pub type Applications<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, Application<T::AccountId, BlockNumberFor<T>>>;
+
+	/// Applicants whose application expires at the start of a block.
+	#[pallet::storage]
+	pub type ApplicationExpiries<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<T::AccountId, T::MaxApplicationsPerBlock>,
+		ValueQuery,
+	>;
+
+	/// Doctors and admins per hospital.
+	#[pallet::storage]
+	pub type StaffCount<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
+	/// Leading zero bits an application's proof-of-work ticket must have.
+	#[pallet::storage]
+	pub type PowDifficulty<T: Config> = StorageValue<_, u8, ValueQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Members at genesis. Hospitals must come before their doctors and admins.
+		pub members: Vec<GenesisMember<T::AccountId>>,
+		/// The initial proof-of-work difficulty.
+		pub pow_difficulty: u8,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			assert!(
+				self.pow_difficulty <= T::MaxPowDifficulty::get(),
+				"genesis proof-of-work difficulty exceeds MaxPowDifficulty"
+			);
+			PowDifficulty::<T>::put(self.pow_difficulty);
+			for member in &self.members {
+				if let Err(e) = Pallet::<T>::register_genesis_member(member) {
+					panic!("invalid genesis member {:?}: {:?}", member.account, e);
+				}
+			}
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// An account with no standing applied to a hospital.
+		Applied {
+			applicant: T::AccountId,
+			role: ApplicantRole,
+			hospital: T::AccountId,
+			expires_at: BlockNumberFor<T>,
+		},
+		/// An applicant withdrew their application.
+		ApplicationWithdrawn { applicant: T::AccountId },
+		/// A hospital turned an application down.
+		ApplicationRejected { applicant: T::AccountId, by: T::AccountId, reason: RejectionReason },
+		/// An application was still pending when its lifetime ran out.
+		ApplicationExpired { applicant: T::AccountId },
+		/// The consortium admitted a hospital.
+		HospitalRegistered { hospital: T::AccountId },
+		/// The consortium admitted an insurer.
+		InsurerRegistered { insurer: T::AccountId },
+		/// A hospital appointed an admin.
+		AdminAppointed { admin: T::AccountId, hospital: T::AccountId },
+		/// A hospital verified a doctor's credential and activated the doctor.
+		DoctorActivated {
+			doctor: T::AccountId,
+			hospital: T::AccountId,
+			by: T::AccountId,
+			credential_expires_at: Moment,
+		},
+		/// A hospital recorded a renewed credential for its doctor.
+		CredentialRenewed { doctor: T::AccountId, by: T::AccountId, expires_at: Moment },
+		/// A hospital activated a patient.
+		PatientActivated { patient: T::AccountId, hospital: T::AccountId, by: T::AccountId },
+		/// A member was suspended.
+		MemberSuspended { member: T::AccountId, by: Actor<T::AccountId> },
+		/// A suspended member was reinstated.
+		MemberReinstated { member: T::AccountId, by: Actor<T::AccountId> },
+		/// A member was removed from the consortium.
+		MemberRevoked { member: T::AccountId, role: Role, by: Actor<T::AccountId> },
+		/// A patient left the consortium.
+		PatientDeregistered { patient: T::AccountId },
+		/// A member changed their profile commitment or encryption key.
+		ProfileUpdated { member: T::AccountId },
+		/// The consortium set the proof-of-work difficulty of applications.
+		PowDifficultySet { bits: u8 },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The account has no role in the consortium.
+		NotMember,
+		/// The account already has a role.
+		AlreadyMember,
+		/// The member is suspended.
+		Suspended,
+		/// The doctor's credential has expired.
+		CredentialExpired,
+		/// The doctor's or admin's hospital is suspended or no longer a member.
+		HospitalInactive,
+		/// The account already has a pending application.
+		ApplicationPending,
+		/// The account has no pending application.
+		NoApplication,
+		/// The application is for another role than this call activates.
+		WrongApplicationRole,
+		/// The application was made to another hospital.
+		WrongHospital,
+		/// The named account is not a hospital of the consortium.
+		NotAHospital,
+		/// The proof-of-work ticket does not meet the current difficulty.
+		InsufficientProofOfWork,
+		/// The caller is neither the hospital nor one of its active admins.
+		NotHospitalStaff,
+		/// The caller has no authority over this member.
+		NoAuthority,
+		/// The member is not suspended.
+		NotSuspended,
+		/// Only a patient can deregister; others are revoked by an authority.
+		NotAPatient,
+		/// The member is not a doctor.
+		NotADoctor,
+		/// The credential reference is empty.
+		EmptyCredentialReference,
+		/// The credential reference is longer than `MaxCredentialLen`.
+		CredentialReferenceTooLong,
+		/// The credential's expiry is not in the future.
+		CredentialExpiryInPast,
+		/// The encryption key is all zeros: not a usable x25519 public key.
+		InvalidEncryptionKey,
+		/// The profile commitment is all zeros: not a commitment.
+		InvalidProfileCommitment,
+		/// The difficulty exceeds `MaxPowDifficulty`.
+		DifficultyTooHigh,
+		/// This block already holds `MaxApplicationsPerBlock` applications; try the next.
+		TooManyApplications,
+		/// The hospital already has `MaxStaffPerHospital` doctors and admins.
+		TooManyStaff,
+		/// A hospital with doctors or admins cannot be revoked; revoke them first.
+		HospitalHasStaff,
+		/// Nothing to update.
+		NothingToUpdate,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Drops the applications whose lifetime ends at this block.
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			Self::expire_applications(now)
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Apply to `hospital` for `role`, from an account with no standing. Admitted to the
+		/// pool by [`CheckMembership`] only with a proof-of-work `pow_nonce` (see [`pow`]).
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::apply())]
+		pub fn apply(
+			origin: OriginFor<T>,
+			role: ApplicantRole,
+			hospital: T::AccountId,
+			profile_commitment: ProfileCommitment,
+			encryption_key: EncryptionKey,
+			pow_nonce: u64,
+		) -> DispatchResult {
+			let applicant = T::ApplicantOrigin::ensure_origin(origin)?;
+			Self::do_apply(applicant, role, hospital, profile_commitment, encryption_key, pow_nonce)
+		}
+
+		/// Withdraw one's own pending application.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::withdraw_application())]
+		pub fn withdraw_application(origin: OriginFor<T>) -> DispatchResult {
+			let applicant = T::ApplicantOrigin::ensure_origin(origin)?;
+			Self::do_withdraw_application(applicant)
+		}
+
+		/// Admit a hospital to the consortium.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::register_hospital())]
+		pub fn register_hospital(
+			origin: OriginFor<T>,
+			hospital: T::AccountId,
+			profile_commitment: ProfileCommitment,
+			encryption_key: EncryptionKey,
+		) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Self::do_register_organisation(
+				hospital,
+				Role::Hospital,
+				profile_commitment,
+				encryption_key,
+			)
+		}
+
+		/// Admit an insurer to the consortium.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::register_insurer())]
+		pub fn register_insurer(
+			origin: OriginFor<T>,
+			insurer: T::AccountId,
+			profile_commitment: ProfileCommitment,
+			encryption_key: EncryptionKey,
+		) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Self::do_register_organisation(
+				insurer,
+				Role::Insurer,
+				profile_commitment,
+				encryption_key,
+			)
+		}
+
+		/// Appoint `admin` to act for the calling hospital.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::appoint_admin())]
+		pub fn appoint_admin(
+			origin: OriginFor<T>,
+			admin: T::AccountId,
+			profile_commitment: ProfileCommitment,
+			encryption_key: EncryptionKey,
+		) -> DispatchResult {
+			let hospital = ensure_signed(origin)?;
+			Self::do_appoint_admin(hospital, admin, profile_commitment, encryption_key)
+		}
+
+		/// Activate a doctor who applied to the caller's hospital, recording the verified
+		/// credential's reference and expiry (ms since the Unix epoch).
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::activate_doctor(credential_reference.len() as u32))]
+		pub fn activate_doctor(
+			origin: OriginFor<T>,
+			doctor: T::AccountId,
+			credential_reference: Vec<u8>,
+			expires_at: Moment,
+		) -> DispatchResult {
+			let staff = ensure_signed(origin)?;
+			Self::do_activate_doctor(staff, doctor, credential_reference, expires_at)
+		}
+
+		/// Record a renewed credential for a doctor of the caller's hospital.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::renew_credential(credential_reference.len() as u32))]
+		pub fn renew_credential(
+			origin: OriginFor<T>,
+			doctor: T::AccountId,
+			credential_reference: Vec<u8>,
+			expires_at: Moment,
+		) -> DispatchResult {
+			let staff = ensure_signed(origin)?;
+			Self::do_renew_credential(staff, doctor, credential_reference, expires_at)
+		}
+
+		/// Activate a patient who applied to the caller's hospital (first visit).
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::activate_patient())]
+		pub fn activate_patient(origin: OriginFor<T>, patient: T::AccountId) -> DispatchResult {
+			let staff = ensure_signed(origin)?;
+			Self::do_activate_patient(staff, patient)
+		}
+
+		/// Register and activate a patient directly at the first visit, with the profile
+		/// commitment and encryption key the patient's client produced.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::register_patient())]
+		pub fn register_patient(
+			origin: OriginFor<T>,
+			patient: T::AccountId,
+			profile_commitment: ProfileCommitment,
+			encryption_key: EncryptionKey,
+		) -> DispatchResult {
+			let staff = ensure_signed(origin)?;
+			Self::do_register_patient(staff, patient, profile_commitment, encryption_key)
+		}
+
+		/// Turn down an application made to the caller's hospital.
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::reject_application())]
+		pub fn reject_application(
+			origin: OriginFor<T>,
+			applicant: T::AccountId,
+			reason: RejectionReason,
+		) -> DispatchResult {
+			let staff = ensure_signed(origin)?;
+			Self::do_reject_application(staff, applicant, reason)
+		}
+
+		/// Suspend a member (admin origin, or staff of the member's hospital).
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::suspend())]
+		pub fn suspend(origin: OriginFor<T>, member: T::AccountId) -> DispatchResult {
+			let actor = Self::ensure_authority(origin, &member)?;
+			Self::do_set_status(actor, member, MemberStatus::Suspended)
+		}
+
+		/// Lift a member's suspension (admin origin, or staff of the member's hospital).
+		#[pallet::call_index(11)]
+		#[pallet::weight(T::WeightInfo::reinstate())]
+		pub fn reinstate(origin: OriginFor<T>, member: T::AccountId) -> DispatchResult {
+			let actor = Self::ensure_authority(origin, &member)?;
+			Self::do_set_status(actor, member, MemberStatus::Active)
+		}
+
+		/// Remove a member from the consortium (admin origin, or staff of the member's
+		/// hospital). A hospital must have no doctors or admins left.
+		#[pallet::call_index(12)]
+		#[pallet::weight(T::WeightInfo::revoke())]
+		pub fn revoke(origin: OriginFor<T>, member: T::AccountId) -> DispatchResult {
+			let actor = Self::ensure_authority(origin, &member)?;
+			Self::do_revoke(actor, member)
+		}
+
+		/// Leave the consortium as a patient.
+		#[pallet::call_index(13)]
+		#[pallet::weight(T::WeightInfo::deregister())]
+		pub fn deregister(origin: OriginFor<T>) -> DispatchResult {
+			let patient = ensure_signed(origin)?;
+			Self::do_deregister(patient)
+		}
+
+		/// Replace one's profile commitment and/or encryption key.
+		#[pallet::call_index(14)]
+		#[pallet::weight(T::WeightInfo::update_profile())]
+		pub fn update_profile(
+			origin: OriginFor<T>,
+			profile_commitment: Option<ProfileCommitment>,
+			encryption_key: Option<EncryptionKey>,
+		) -> DispatchResult {
+			let member = ensure_signed(origin)?;
+			Self::do_update_profile(member, profile_commitment, encryption_key)
+		}
+
+		/// Set the proof-of-work difficulty of applications, in leading zero bits.
+		#[pallet::call_index(15)]
+		#[pallet::weight(T::WeightInfo::set_pow_difficulty())]
+		pub fn set_pow_difficulty(origin: OriginFor<T>, bits: u8) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			ensure!(bits <= T::MaxPowDifficulty::get(), Error::<T>::DifficultyTooHigh);
+			PowDifficulty::<T>::put(bits);
+			Self::deposit_event(Event::PowDifficultySet { bits });
+			Ok(())
+		}
+	}
+}
+
+/// Ensures the origin is an applicant admitted by [`CheckMembership`]; yields its account.
+pub struct EnsureApplicant<T>(core::marker::PhantomData<T>);
+
+impl<T: Config, O> frame_support::traits::EnsureOrigin<O> for EnsureApplicant<T>
+where
+	O: Into<Result<Origin<T>, O>> + From<Origin<T>>,
+{
+	type Success = T::AccountId;
+
+	fn try_origin(o: O) -> Result<Self::Success, O> {
+		o.into().map(|RawOrigin::Applicant(who)| who)
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn try_successful_origin() -> Result<O, ()> {
+		let who: T::AccountId = frame_benchmarking::whitelisted_caller();
+		Ok(O::from(RawOrigin::Applicant(who)))
+	}
+}

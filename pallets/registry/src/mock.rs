@@ -1,0 +1,207 @@
+//! A test runtime with the registry, timestamp and system pallets.
+
+use crate::{self as pallet_ehr_registry, pow, ApplicantRole, GenesisMember, RawOrigin, Role};
+use ehr_primitives::registry::{EncryptionKey, ProfileCommitment};
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstU32, ConstU64, ConstU8, Hooks},
+};
+use sp_runtime::BuildStorage;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Timestamp: pallet_timestamp,
+		Registry: pallet_ehr_registry,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+}
+
+impl pallet_timestamp::Config for Test {
+	type Moment = u64;
+	type OnTimestampSet = ();
+	type MinimumPeriod = ConstU64<1>;
+	type WeightInfo = ();
+}
+
+parameter_types! {
+	pub const ApplicationLifetime: u64 = APPLICATION_LIFETIME;
+}
+
+impl crate::Config for Test {
+	type AdminOrigin = frame_system::EnsureRoot<u64>;
+	type ApplicantOrigin = crate::EnsureApplicant<Test>;
+	type Time = Timestamp;
+	type MaxCredentialLen = ConstU32<MAX_CREDENTIAL_LEN>;
+	type ApplicationLifetime = ApplicationLifetime;
+	type MaxApplicationsPerBlock = ConstU32<MAX_APPLICATIONS_PER_BLOCK>;
+	type MaxPowDifficulty = ConstU8<24>;
+	type MaxStaffPerHospital = ConstU32<MAX_STAFF>;
+	type WeightInfo = ();
+}
+
+pub const APPLICATION_LIFETIME: u64 = 100;
+pub const MAX_CREDENTIAL_LEN: u32 = 16;
+pub const MAX_APPLICATIONS_PER_BLOCK: u32 = 3;
+pub const MAX_STAFF: u32 = 4;
+
+/// 2023-11-14T22:13:20Z, the wall clock of every test's first block.
+pub const NOW: u64 = 1_700_000_000_000;
+pub const YEAR_MS: u64 = 365 * 24 * 3600 * 1000;
+
+pub const HOSPITAL: u64 = 1;
+pub const OTHER_HOSPITAL: u64 = 2;
+pub const ADMIN: u64 = 3;
+pub const OTHER_ADMIN: u64 = 4;
+pub const DOCTOR: u64 = 10;
+pub const PATIENT: u64 = 20;
+pub const INSURER: u64 = 30;
+/// An account with no standing.
+pub const OUTSIDER: u64 = 99;
+
+/// A distinct, valid encryption key per account.
+pub fn key(who: u64) -> EncryptionKey {
+	let mut key = [0xa5u8; 32];
+	key[..8].copy_from_slice(&who.to_le_bytes());
+	key
+}
+
+/// A distinct, valid profile commitment per account.
+pub fn commitment(who: u64) -> ProfileCommitment {
+	ProfileCommitment::from_low_u64_be(0x1000 + who)
+}
+
+fn member(account: u64, role: Role, hospital: Option<u64>) -> GenesisMember<u64> {
+	GenesisMember {
+		account,
+		role,
+		hospital,
+		profile_commitment: commitment(account),
+		encryption_key: key(account),
+		credential_expires_at: (role == Role::Doctor).then_some(NOW + YEAR_MS),
+	}
+}
+
+pub struct ExtBuilder {
+	members: Vec<GenesisMember<u64>>,
+	pow_difficulty: u8,
+}
+
+impl Default for ExtBuilder {
+	/// Two hospitals; the first with an admin, a doctor and a registered patient; an
+	/// insurer.
+	fn default() -> Self {
+		Self {
+			members: vec![
+				member(HOSPITAL, Role::Hospital, None),
+				member(OTHER_HOSPITAL, Role::Hospital, None),
+				member(ADMIN, Role::Admin, Some(HOSPITAL)),
+				member(OTHER_ADMIN, Role::Admin, Some(OTHER_HOSPITAL)),
+				member(DOCTOR, Role::Doctor, Some(HOSPITAL)),
+				member(PATIENT, Role::Patient, Some(HOSPITAL)),
+				member(INSURER, Role::Insurer, None),
+			],
+			pow_difficulty: 0,
+		}
+	}
+}
+
+impl ExtBuilder {
+	pub fn pow_difficulty(mut self, bits: u8) -> Self {
+		self.pow_difficulty = bits;
+		self
+	}
+
+	pub fn members(mut self, members: Vec<GenesisMember<u64>>) -> Self {
+		self.members = members;
+		self
+	}
+
+	pub fn build(self) -> sp_io::TestExternalities {
+		let storage = RuntimeGenesisConfig {
+			registry: crate::GenesisConfig {
+				members: self.members,
+				pow_difficulty: self.pow_difficulty,
+			},
+			..Default::default()
+		}
+		.build_storage()
+		.expect("valid genesis");
+		let mut ext = sp_io::TestExternalities::new(storage);
+		ext.execute_with(|| {
+			System::set_block_number(1);
+			Timestamp::set_timestamp(NOW);
+		});
+		ext
+	}
+
+	/// Runs `test`, then checks the registry's invariants.
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		self.build().execute_with(|| {
+			test();
+			Registry::do_try_state().expect("registry invariants hold after the test");
+		})
+	}
+}
+
+/// Shorthand for the default test state.
+pub fn new_test_ext(test: impl FnOnce()) {
+	ExtBuilder::default().build_and_execute(test)
+}
+
+/// Advances to block `n`, running the registry's `on_initialize` for each block.
+pub fn run_to_block(n: u64) {
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		Registry::on_initialize(next);
+	}
+}
+
+/// Moves the wall clock to `ms` (what the next block's timestamp would say).
+pub fn set_time(ms: u64) {
+	pallet_timestamp::Now::<Test>::put(ms);
+}
+
+/// The origin `CheckMembership` gives an admitted applicant.
+pub fn applicant(who: u64) -> RuntimeOrigin {
+	RawOrigin::Applicant(who).into()
+}
+
+/// The nonce that makes `who`'s application meet the current difficulty.
+pub fn pow_nonce(who: u64, role: ApplicantRole, hospital: u64) -> u64 {
+	pow::solve(
+		&who,
+		role,
+		&hospital,
+		&commitment(who),
+		&key(who),
+		crate::PowDifficulty::<Test>::get(),
+	)
+}
+
+/// `who` applies to `hospital` with a valid ticket.
+pub fn apply(who: u64, role: ApplicantRole, hospital: u64) -> sp_runtime::DispatchResult {
+	Registry::apply(
+		applicant(who),
+		role,
+		hospital,
+		commitment(who),
+		key(who),
+		pow_nonce(who, role, hospital),
+	)
+}
+
+pub fn signed(who: u64) -> RuntimeOrigin {
+	RuntimeOrigin::signed(who)
+}
+
+pub fn last_event() -> RuntimeEvent {
+	System::events().pop().expect("an event").event
+}

@@ -1,0 +1,12 @@
+//! Unit tests, one module per group of calls, plus the extension, genesis and the table
+//! of refusals. Every test ends with the registry's `try_state` invariants checked.
+
+mod apply;
+mod doctor;
+mod extension;
+mod genesis;
+mod organisations;
+mod patient;
+mod profile;
+mod refusals;
+mod status;

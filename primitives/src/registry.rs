@@ -1,0 +1,172 @@
+//! Accounts and roles: the vocabulary shared by the registry pallet, the pallets that ask
+//! it who may do what, the runtime API and clients.
+
+use codec::{Codec, Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use sp_core::H256;
+
+/// An account's x25519 public key, to which record keys are wrapped for it. Only the
+/// public half is on chain; the secret never leaves the member's device.
+pub type EncryptionKey = [u8; 32];
+
+/// A salted hash of a member's off-chain profile (name, contact data, national or social
+/// security id, ...). A hospital holding the documents and the salt can check them
+/// against it; the chain learns nothing from it.
+pub type ProfileCommitment = H256;
+
+/// What an account is in the consortium.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+pub enum Role {
+	/// A hospital of the consortium, admitted by the consortium's admin origin. It runs a
+	/// validator node and acts for itself.
+	Hospital,
+	/// A doctor employed by one hospital, active while their credential is valid.
+	Doctor,
+	/// A patient, activated by a hospital at the first visit.
+	Patient,
+	/// An insurer, admitted by the consortium's admin origin.
+	Insurer,
+	/// Administrative staff of one hospital, acting for it (validating doctors,
+	/// activating patients).
+	Admin,
+}
+
+/// The roles an account with no standing may apply for; the others are appointed.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum ApplicantRole {
+	Doctor,
+	Patient,
+}
+
+impl From<ApplicantRole> for Role {
+	fn from(role: ApplicantRole) -> Self {
+		match role {
+			ApplicantRole::Doctor => Role::Doctor,
+			ApplicantRole::Patient => Role::Patient,
+		}
+	}
+}
+
+/// Whether a member is in good standing.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+pub enum MemberStatus {
+	Active,
+	/// Temporarily barred from acting; `reinstate` lifts it.
+	Suspended,
+}
+
+/// Why an account may not act now.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum Inability {
+	/// The account has no role.
+	NotRegistered,
+	/// The account is suspended.
+	Suspended,
+	/// A doctor whose credential has expired.
+	CredentialExpired,
+	/// A doctor or admin whose hospital is suspended or gone.
+	HospitalInactive,
+}
+
+/// Everything the chain knows of a member, as the runtime API reports it.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct Standing<AccountId> {
+	pub role: Role,
+	pub status: MemberStatus,
+	/// The employing hospital of a doctor or admin; the registering hospital of a patient.
+	pub hospital: Option<AccountId>,
+	pub encryption_key: EncryptionKey,
+	pub profile_commitment: ProfileCommitment,
+	/// A doctor's credential expiry, in milliseconds since the Unix epoch.
+	pub credential_expires_at: Option<u64>,
+	/// `None` if the member may act now, else why not.
+	pub inability: Option<Inability>,
+}
+
+/// A pending application, as the runtime API reports it.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct PendingApplication<AccountId, BlockNumber> {
+	pub role: ApplicantRole,
+	pub hospital: AccountId,
+	pub submitted_at: BlockNumber,
+	pub expires_at: BlockNumber,
+}
+
+/// What other pallets ask of the account registry.
+pub trait MemberRegistry<AccountId> {
+	/// The role of `who` if it may act now, else why it may not.
+	fn acting_role(who: &AccountId) -> Result<Role, Inability>;
+	/// The hospital a doctor or admin works for, or that registered a patient.
+	fn hospital_of(who: &AccountId) -> Option<AccountId>;
+	/// The registered x25519 public key of `who`.
+	fn encryption_key(who: &AccountId) -> Option<EncryptionKey>;
+	/// Whether `who` may act for `hospital` now: the hospital itself or one of its admins.
+	fn is_staff_of(who: &AccountId, hospital: &AccountId) -> bool;
+}
+
+sp_api::decl_runtime_apis! {
+	/// The account registry, for integrators and Polkadot.js (`api.call.registryApi.*`).
+	pub trait RegistryApi<AccountId, BlockNumber>
+	where
+		AccountId: Codec,
+		BlockNumber: Codec,
+	{
+		/// The role, status, hospital and encryption key of `who`, and whether it may act
+		/// now; `None` if it has no role.
+		fn standing(who: AccountId) -> Option<Standing<AccountId>>;
+		/// `Ok(role)` if `who` may act now, else why not.
+		fn may_act(who: AccountId) -> Result<Role, Inability>;
+		/// The pending application of `who`, if any.
+		fn pending_application(who: AccountId) -> Option<PendingApplication<AccountId, BlockNumber>>;
+		/// Leading zero bits an application's proof-of-work hash must have now.
+		fn pow_difficulty() -> u8;
+	}
+}

@@ -1,0 +1,144 @@
+//! Configuration of each pallet in the runtime.
+
+mod no_deposit;
+
+pub use no_deposit::NoDeposit;
+
+use crate::{
+	AccountId, Aura, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime, RuntimeCall,
+	RuntimeEvent, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, SessionKeys, Timestamp, DAYS,
+	SESSION_PERIOD, SLOT_DURATION, VERSION,
+};
+use frame_support::{
+	derive_impl,
+	dispatch::DispatchClass,
+	parameter_types,
+	traits::{ConstBool, ConstU32, ConstU64, ConstU8},
+	weights::{constants::WEIGHT_REF_TIME_PER_SECOND, Weight},
+};
+use frame_system::limits::{BlockLength, BlockWeights};
+use sp_runtime::{traits::OpaqueKeys, Perbill};
+
+/// Share of a block's weight and length that ordinary transactions may use; the rest is
+/// kept for operational calls (e.g. an emergency admin call in a full block).
+const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
+
+/// Most hospitals of a consortium can be validators at once. Bounds the Aura and GRANDPA
+/// authority lists.
+pub const MAX_AUTHORITIES: u32 = 32;
+
+/// Largest block, in bytes.
+const MAX_BLOCK_LENGTH: u32 = 5 * 1024 * 1024;
+
+parameter_types! {
+	pub const BlockHashCount: BlockNumber = 2400;
+	pub const Version: sp_version::RuntimeVersion = VERSION;
+
+	/// One second of execution per block: a third of the 3 s slot, which leaves the
+	/// author time to propose and every other validator time to import before the next
+	/// slot, on modest hospital hardware.
+	pub RuntimeBlockWeights: BlockWeights = BlockWeights::with_sensible_defaults(
+		Weight::from_parts(WEIGHT_REF_TIME_PER_SECOND, u64::MAX),
+		NORMAL_DISPATCH_RATIO,
+	);
+	pub RuntimeBlockLength: BlockLength = BlockLength::builder()
+		.max_length(MAX_BLOCK_LENGTH)
+		.modify_max_length_for_class(DispatchClass::Normal, |max| {
+			*max = NORMAL_DISPATCH_RATIO * MAX_BLOCK_LENGTH
+		})
+		.build();
+
+	/// The generic Substrate address prefix: keys show as `5...` in Polkadot.js.
+	pub const SS58Prefix: u16 = 42;
+}
+
+#[derive_impl(frame_system::config_preludes::SolochainDefaultConfig)]
+impl frame_system::Config for Runtime {
+	type Block = Block;
+	type BlockWeights = RuntimeBlockWeights;
+	type BlockLength = RuntimeBlockLength;
+	type AccountId = AccountId;
+	type Nonce = Nonce;
+	type Hash = Hash;
+	type BlockHashCount = BlockHashCount;
+	/// The node stores state in ParityDB; weights use its measured access costs.
+	type DbWeight = frame_support::weights::constants::ParityDbWeight;
+	type Version = Version;
+	/// No balances: an account's data is empty.
+	type AccountData = ();
+	type SS58Prefix = SS58Prefix;
+	type MaxConsumers = ConstU32<16>;
+}
+
+impl pallet_timestamp::Config for Runtime {
+	type Moment = u64;
+	type OnTimestampSet = Aura;
+	type MinimumPeriod = ConstU64<{ SLOT_DURATION / 2 }>;
+	type WeightInfo = ();
+}
+
+impl pallet_aura::Config for Runtime {
+	type AuthorityId = sp_consensus_aura::sr25519::AuthorityId;
+	type DisabledValidators = ();
+	type MaxAuthorities = ConstU32<MAX_AUTHORITIES>;
+	type AllowMultipleBlocksPerSlot = ConstBool<false>;
+	type SlotDuration = pallet_aura::MinimumPeriodTimesTwo<Runtime>;
+}
+
+impl pallet_grandpa::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type WeightInfo = ();
+	type MaxAuthorities = ConstU32<MAX_AUTHORITIES>;
+	type MaxNominators = ConstU32<0>;
+	type MaxSetIdSessionEntries = ConstU64<0>;
+	// Equivocation reports are not accepted on chain: validators are known hospitals,
+	// and misbehaviour is handled by the consortium, not by slashing.
+	type KeyOwnerProof = sp_core::Void;
+	type EquivocationReportSystem = ();
+}
+
+parameter_types! {
+	pub const SessionPeriod: BlockNumber = SESSION_PERIOD;
+	pub const SessionOffset: BlockNumber = 0;
+}
+
+impl pallet_session::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type ValidatorId = AccountId;
+	type ValidatorIdOf = sp_runtime::traits::ConvertInto;
+	type ShouldEndSession = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
+	type NextSessionRotation = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
+	/// The validator set is the genesis one: `()` keeps it across sessions.
+	type SessionManager = ();
+	type SessionHandler = <SessionKeys as OpaqueKeys>::KeyTypeIdProviders;
+	type Keys = SessionKeys;
+	type DisablingStrategy = ();
+	type WeightInfo = pallet_session::weights::SubstrateWeight<Runtime>;
+	/// Setting session keys costs no deposit: there is no currency.
+	type Currency = NoDeposit<RuntimeHoldReason>;
+	type KeyDeposit = ConstU32<0>;
+}
+
+impl pallet_sudo::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type RuntimeCall = RuntimeCall;
+	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// A week for a hospital to see an applicant before the application lapses.
+	pub const ApplicationLifetime: BlockNumber = 7 * DAYS;
+}
+
+impl pallet_ehr_registry::Config for Runtime {
+	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
+	type ApplicantOrigin = pallet_ehr_registry::EnsureApplicant<Runtime>;
+	type Time = Timestamp;
+	type MaxCredentialLen = ConstU32<64>;
+	type ApplicationLifetime = ApplicationLifetime;
+	type MaxApplicationsPerBlock = ConstU32<64>;
+	/// 32 bits is ~4 billion hashes per application: enough to stop any flood.
+	type MaxPowDifficulty = ConstU8<32>;
+	type MaxStaffPerHospital = ConstU32<10_000>;
+	type WeightInfo = pallet_ehr_registry::weights::SubstrateWeight<Runtime>;
+}

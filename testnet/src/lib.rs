@@ -1,0 +1,173 @@
+//! # ehr-testnet
+//!
+//! Starts real `ehr-node` processes on 127.0.0.1 and talks to them over JSON-RPC, for
+//! the network tests, fault tests and benchmarks of ehr-chain.
+//!
+//! - Every node listens on 127.0.0.1 only (P2P and RPC), on ports picked free at start,
+//!   with mDNS off: nothing leaves the machine.
+//! - Every wait is bounded: [`wait_until`] fails with the last observed state.
+//! - Every process is cleaned up: a [`Node`] is killed when dropped, and each child is
+//!   also told by the kernel to die with the test thread that started it
+//!   (`PR_SET_PDEATHSIG`), so a harness that is itself killed leaves nothing behind.
+//! - Logs go to files under the network's directory; when a test panics, the tail of each
+//!   node's log is printed and the directory is kept for inspection.
+
+mod node;
+mod rpc;
+
+pub use node::{Node, NodeConfig};
+pub use rpc::{hex_decode, hex_encode, RpcClient, RpcError};
+
+use std::{
+	path::{Path, PathBuf},
+	sync::atomic::{AtomicU32, Ordering},
+	time::{Duration, Instant},
+};
+
+/// The development keys of the `local` chain's genesis validators, in order.
+pub const LOCAL_VALIDATORS: [&str; 4] = ["alice", "bob", "charlie", "dave"];
+
+/// Polls `check` every `interval` until it returns `Ok(Some(_))`, for at most `timeout`.
+/// `Ok(None)` means "not yet"; the last `Err` or state description is reported on timeout.
+pub fn wait_until<T>(
+	what: &str,
+	timeout: Duration,
+	interval: Duration,
+	mut check: impl FnMut() -> Result<Option<T>, String>,
+) -> Result<T, String> {
+	let start = Instant::now();
+	let mut last = String::from("no observation yet");
+	loop {
+		match check() {
+			Ok(Some(value)) => return Ok(value),
+			Ok(None) => {}
+			Err(observed) => last = observed,
+		}
+		if start.elapsed() >= timeout {
+			return Err(format!("timed out after {timeout:?} waiting for {what}; last: {last}"));
+		}
+		std::thread::sleep(interval);
+	}
+}
+
+/// A directory for one test's nodes, removed when dropped unless the test panicked (or
+/// `EHR_KEEP_TESTNET` is set), so failures can be inspected.
+pub struct TestDir {
+	path: PathBuf,
+}
+
+impl TestDir {
+	pub fn new(label: &str) -> std::io::Result<Self> {
+		static COUNTER: AtomicU32 = AtomicU32::new(0);
+		let path = std::env::temp_dir().join(format!(
+			"ehr-testnet-{label}-{}-{}",
+			std::process::id(),
+			COUNTER.fetch_add(1, Ordering::Relaxed)
+		));
+		let _ = std::fs::remove_dir_all(&path);
+		std::fs::create_dir_all(&path)?;
+		Ok(Self { path })
+	}
+
+	pub fn path(&self) -> &Path {
+		&self.path
+	}
+}
+
+impl Drop for TestDir {
+	fn drop(&mut self) {
+		if std::thread::panicking() || std::env::var_os("EHR_KEEP_TESTNET").is_some() {
+			eprintln!("[testnet] kept {} for inspection", self.path.display());
+		} else {
+			let _ = std::fs::remove_dir_all(&self.path);
+		}
+	}
+}
+
+/// A free TCP port on 127.0.0.1. Ports are handed out from distinct ranges per process,
+/// then checked by binding, so parallel tests and test binaries do not collide.
+pub fn free_port() -> u16 {
+	static NEXT: AtomicU32 = AtomicU32::new(0);
+	let base = 20_000 + (std::process::id() % 400) * 100;
+	loop {
+		let candidate = (base + NEXT.fetch_add(1, Ordering::Relaxed) % 100) as u16;
+		if std::net::TcpListener::bind(("127.0.0.1", candidate)).is_ok() {
+			return candidate;
+		}
+	}
+}
+
+/// Several nodes of one chain, started together; all are killed when it is dropped.
+pub struct Network {
+	pub nodes: Vec<Node>,
+	// Declared after `nodes`: nodes are stopped before their directory is removed.
+	pub dir: TestDir,
+}
+
+impl Network {
+	/// Starts the four genesis validators of the `local` chain (Alice, Bob, Charlie,
+	/// Dave), each knowing the others as bootnodes.
+	pub fn start_local(binary: &Path, label: &str) -> Result<Self, String> {
+		Self::start(binary, label, "local", &LOCAL_VALIDATORS, &[])
+	}
+
+	/// Starts one node per entry of `keys` (a dev key name such as `alice`, used as
+	/// `--alice` and as the node's name) on the chain `chain`, with `extra_args`.
+	pub fn start(
+		binary: &Path,
+		label: &str,
+		chain: &str,
+		keys: &[&str],
+		extra_args: &[&str],
+	) -> Result<Self, String> {
+		let dir = TestDir::new(label).map_err(|e| format!("creating test directory: {e}"))?;
+		let configs: Vec<NodeConfig> = keys
+			.iter()
+			.enumerate()
+			.map(|(i, key)| NodeConfig::new(binary, dir.path(), chain, key, i as u8 + 1))
+			.collect::<Result<_, _>>()?;
+		let addresses: Vec<String> = configs.iter().map(|c| c.p2p_address()).collect();
+		let mut nodes = Vec::new();
+		for (i, mut config) in configs.into_iter().enumerate() {
+			config.bootnodes = addresses
+				.iter()
+				.enumerate()
+				.filter(|(j, _)| *j != i)
+				.map(|(_, a)| a.clone())
+				.collect();
+			config.extra_args = extra_args.iter().map(|s| s.to_string()).collect();
+			nodes.push(Node::start(config)?);
+		}
+		Ok(Self { nodes, dir })
+	}
+
+	/// Waits until every running node has finalized at least block `height`.
+	pub fn wait_all_finalized(&self, height: u32, timeout: Duration) -> Result<(), String> {
+		wait_until(
+			&format!("all nodes to finalize #{height}"),
+			timeout,
+			Duration::from_millis(500),
+			|| {
+				let mut observed = Vec::new();
+				for node in self.nodes.iter().filter(|n| n.is_running()) {
+					let (number, _) = node.rpc().finalized_head().map_err(|e| e.to_string())?;
+					observed.push(format!("{}=#{number}", node.name()));
+					if number < height {
+						return Err(observed.join(", "));
+					}
+				}
+				Ok(Some(()))
+			},
+		)
+	}
+}
+
+impl Drop for Network {
+	fn drop(&mut self) {
+		if std::thread::panicking() {
+			for node in &self.nodes {
+				node.print_log_tail(40);
+			}
+		}
+	}
+}

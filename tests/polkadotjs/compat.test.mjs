@@ -1,0 +1,162 @@
+// Polkadot.js (@polkadot/api, no custom types, no type bundle) against a real ehr-node
+// dev chain on 127.0.0.1: metadata, storage and runtime APIs decode; transactions sign,
+// submit and finalize; the membership gate's refusal reaches the client.
+//
+// EHR_NODE_BIN names the node binary (scripts/test.sh sets it).
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+
+const NODE = process.env.EHR_NODE_BIN;
+const FINALITY_MS = 60_000;
+
+let node, api, dir, keyring;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function connect(url, deadline) {
+  for (;;) {
+    const provider = new WsProvider(url, false);
+    try {
+      await provider.connect();
+      await provider.isReady;
+      return await ApiPromise.create({ provider, noInitWarn: true, throwOnConnect: true });
+    } catch (e) {
+      await provider.disconnect().catch(() => {});
+      if (Date.now() > deadline) throw new Error(`node RPC not ready at ${url}: ${e.message}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+before(async () => {
+  assert.ok(NODE, 'set EHR_NODE_BIN to the ehr-node binary');
+  await cryptoWaitReady();
+  keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+  dir = mkdtempSync(path.join(os.tmpdir(), 'ehr-polkadotjs-'));
+  const [rpcPort, p2pPort] = [await freePort(), await freePort()];
+  const log = createWriteStream(path.join(dir, 'node.log'));
+  node = spawn(NODE, [
+    '--dev', '--base-path', dir, '--rpc-port', String(rpcPort),
+    '--listen-addr', `/ip4/127.0.0.1/tcp/${p2pPort}`,
+    '--no-mdns', '--no-prometheus', '--no-telemetry',
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  node.stdout.pipe(log);
+  node.stderr.pipe(log);
+  node.on('exit', (code) => { node.exited = code ?? 'signal'; });
+  api = await connect(`ws://127.0.0.1:${rpcPort}`, Date.now() + 60_000);
+});
+
+after(async () => {
+  await api?.disconnect().catch(() => {});
+  if (node && node.exited === undefined) {
+    node.kill('SIGTERM');
+    const killer = setTimeout(() => node.kill('SIGKILL'), 20_000);
+    await new Promise((r) => node.once('exit', r));
+    clearTimeout(killer);
+  }
+  if (process.exitCode && dir) {
+    console.error(readFileSync(path.join(dir, 'node.log'), 'utf8').split('\n').slice(-40).join('\n'));
+  }
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+// Signs and sends `tx`; resolves with the events once its block is finalized, rejects on
+// a dispatch error, a pool refusal or the time limit.
+function sendAndFinalize(tx, signer) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('not finalized in time')), FINALITY_MS);
+    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
+      if (dispatchError) {
+        clearTimeout(timer);
+        const detail = dispatchError.isModule ? api.registry.findMetaError(dispatchError.asModule) : dispatchError;
+        reject(new Error(`dispatch failed: ${JSON.stringify(detail)}`));
+      } else if (status.isFinalized) {
+        clearTimeout(timer);
+        resolve(events);
+      } else if (status.isInvalid || status.isDropped || status.isUsurped) {
+        clearTimeout(timer);
+        reject(new Error(`transaction ${status.type}`));
+      }
+    }).catch((e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+test('metadata decodes with no custom types and exposes runtime APIs', async () => {
+  assert.equal(api.runtimeVersion.specName.toString(), 'ehr-chain');
+  assert.ok(api.runtimeMetadata.version >= 15, `metadata V${api.runtimeMetadata.version}`);
+  assert.ok(api.registry.signedExtensions.includes('CheckMembership'));
+  assert.equal(typeof api.tx.registry.apply, 'function');
+  assert.equal(typeof api.tx.registry.activateDoctor, 'function');
+  assert.equal(typeof api.call.registryApi.standing, 'function');
+  assert.equal(typeof api.call.registryApi.mayAct, 'function');
+});
+
+test('storage and runtime API results decode', async () => {
+  const bob = keyring.addFromUri('//Bob').address;
+  const member = await api.query.registry.members(bob);
+  assert.ok(member.isSome);
+  assert.equal(member.unwrap().role.type, 'Doctor');
+
+  const mayAct = await api.call.registryApi.mayAct(keyring.addFromUri('//Alice').address);
+  assert.ok(mayAct.isOk);
+  assert.equal(mayAct.asOk.type, 'Hospital');
+
+  const ferdie = keyring.addFromUri('//Ferdie').address;
+  const notMember = await api.call.registryApi.mayAct(ferdie);
+  assert.ok(notMember.isErr);
+  assert.equal(notMember.asErr.type, 'NotRegistered');
+
+  const standing = await api.call.registryApi.standing(bob);
+  assert.equal(standing.unwrap().role.type, 'Doctor');
+});
+
+test('a member signs and submits; the transaction is finalized', async () => {
+  const alice = keyring.addFromUri('//Alice');
+  const events = await sendAndFinalize(api.tx.system.remark('hello from polkadot.js'), alice);
+  assert.ok(events.some(({ event }) => api.events.system.ExtrinsicSuccess.is(event)));
+});
+
+test('an outsider is refused at submission with the registry error code', async () => {
+  const ferdie = keyring.addFromUri('//Ferdie');
+  await assert.rejects(
+    api.tx.system.remark('let me in').signAndSend(ferdie),
+    (e) => /1010/.test(e.message) && /Custom error: 0/.test(e.message),
+  );
+});
+
+test('an outsider applies without a nonce and a hospital admin activates them', async () => {
+  const ferdie = keyring.addFromUri('//Ferdie');
+  const alice = keyring.addFromUri('//Alice');
+  const eve = keyring.addFromUri('//Eve'); // an admin of Alice's hospital on dev
+  const applied = await sendAndFinalize(
+    api.tx.registry.apply('Patient', alice.address, '0x' + '24'.repeat(32), '0x' + '42'.repeat(32), 0),
+    ferdie,
+  );
+  assert.ok(applied.some(({ event }) => api.events.registry.Applied.is(event)));
+  const pending = await api.call.registryApi.pendingApplication(ferdie.address);
+  assert.equal(pending.unwrap().role.type, 'Patient');
+
+  const activated = await sendAndFinalize(api.tx.registry.activatePatient(ferdie.address), eve);
+  assert.ok(activated.some(({ event }) => api.events.registry.PatientActivated.is(event)));
+
+  const events = await sendAndFinalize(api.tx.system.remark('now a patient'), ferdie);
+  assert.ok(events.some(({ event }) => api.events.system.ExtrinsicSuccess.is(event)));
+});
