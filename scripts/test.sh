@@ -18,7 +18,8 @@ log "building and running all tests ($EHR_PROFILE profile, target dir $CARGO_TAR
 cargo test --locked --profile "$EHR_PROFILE" --workspace --no-fail-fast -- --nocapture
 
 log "Polkadot.js compatibility (no custom types) against a dev node"
-ehr_build_node
+# `cargo test` above built the node binary for the node tests: use that very binary.
+[ -x "$EHR_NODE_BIN" ] || die "no node binary at $EHR_NODE_BIN after cargo test"
 (cd "$EHR_ROOT/tests/polkadotjs" \
   && npm ci --no-audit --no-fund --loglevel=error \
   && EHR_NODE_BIN="$EHR_NODE_BIN" npm test)

@@ -31,19 +31,22 @@ function freePort() {
   });
 }
 
-async function connect(url, deadline) {
+// Waits (bounded) until the node answers JSON-RPC over HTTP, then connects over WebSocket.
+async function connect(port, deadline) {
   for (;;) {
-    const provider = new WsProvider(url, false);
+    if (node.exited !== undefined) throw new Error(`ehr-node exited (${node.exited})`);
     try {
-      await provider.connect();
-      await provider.isReady;
-      return await ApiPromise.create({ provider, noInitWarn: true, throwOnConnect: true });
-    } catch (e) {
-      await provider.disconnect().catch(() => {});
-      if (Date.now() > deadline) throw new Error(`node RPC not ready at ${url}: ${e.message}`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
+      const response = await fetch(`http://127.0.0.1:${port}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ id: 1, jsonrpc: '2.0', method: 'system_health', params: [] }),
+      });
+      if (response.ok) break;
+    } catch (_) { /* not listening yet */ }
+    if (Date.now() > deadline) throw new Error(`node RPC not ready on port ${port}`);
+    await new Promise((r) => setTimeout(r, 500));
   }
+  return ApiPromise.create({ provider: new WsProvider(`ws://127.0.0.1:${port}`), noInitWarn: true });
 }
 
 before(async () => {
@@ -61,7 +64,7 @@ before(async () => {
   node.stdout.pipe(log);
   node.stderr.pipe(log);
   node.on('exit', (code) => { node.exited = code ?? 'signal'; });
-  api = await connect(`ws://127.0.0.1:${rpcPort}`, Date.now() + 60_000);
+  api = await connect(rpcPort, Date.now() + 60_000);
 });
 
 after(async () => {
