@@ -17,6 +17,9 @@ cargo fmt --all --check || die "code is not formatted: run 'cargo fmt --all'"
 log "building and running all tests ($EHR_PROFILE profile, target dir $CARGO_TARGET_DIR)"
 cargo test --locked --profile "$EHR_PROFILE" --workspace --no-fail-fast -- --nocapture
 
+log "benchmark tests: every pallet benchmark runs once against its mock runtime"
+cargo test --locked --profile "$EHR_PROFILE" -p pallet-ehr-registry --features runtime-benchmarks --lib
+
 log "Polkadot.js compatibility (no custom types) against a dev node"
 # `cargo test` above built the node binary for the node tests: use that very binary.
 [ -x "$EHR_NODE_BIN" ] || die "no node binary at $EHR_NODE_BIN after cargo test"

@@ -3,7 +3,10 @@
 //! of one validator (GRANDPA needs more than two thirds: 3 of 4).
 
 use ehr_testnet::{wait_until, Network};
-use std::{path::Path, time::Duration};
+use std::{
+	path::Path,
+	time::{Duration, Instant},
+};
 
 const NODE: &str = env!("CARGO_BIN_EXE_ehr-node");
 
@@ -35,10 +38,12 @@ fn common_finalized_height(network: &Network) -> u32 {
 
 #[test]
 fn four_hospitals_finalize_and_survive_one_loss() {
+	let started = Instant::now();
 	let mut network = Network::start_local(Path::new(NODE), "consortium").expect("network starts");
 
 	// All four author and finalize; bounded by a generous multiple of 5 × 3 s slots.
 	network.wait_all_finalized(5, Duration::from_secs(180)).expect("finality on all nodes");
+	eprintln!("all 4 nodes finalized #5 {:.1} s after start", started.elapsed().as_secs_f64());
 	let height = common_finalized_height(&network);
 	let hash = agreed_hash_at(&network, height);
 	eprintln!("all 4 agree: finalized #{height} = {hash}");
@@ -52,6 +57,7 @@ fn four_hospitals_finalize_and_survive_one_loss() {
 
 	// One hospital goes away: three of four still make a GRANDPA supermajority.
 	network.nodes[3].stop();
+	let stopped = Instant::now();
 	let before = common_finalized_height(&network);
 	let target = before + 3;
 	wait_until(
@@ -66,5 +72,8 @@ fn four_hospitals_finalize_and_survive_one_loss() {
 	.expect("finality continues with 3 of 4");
 	let height = common_finalized_height(&network);
 	let hash = agreed_hash_at(&network, height);
-	eprintln!("3 remaining agree: finalized #{height} = {hash} (was #{before} when dave stopped)");
+	eprintln!(
+		"3 remaining agree: finalized #{height} = {hash} (#{before} when dave stopped, {:.1} s ago)",
+		stopped.elapsed().as_secs_f64()
+	);
 }

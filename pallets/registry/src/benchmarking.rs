@@ -11,7 +11,9 @@ use frame_system::RawOrigin as SystemOrigin;
 use sp_runtime::traits::{One, Saturating};
 
 fn commitment(seed: u32) -> ProfileCommitment {
-	ProfileCommitment::from_low_u64_be(0xc0_0000 + u64::from(seed))
+	let mut bytes = [0xc0u8; 32];
+	bytes[..4].copy_from_slice(&seed.to_le_bytes());
+	ProfileCommitment::from(bytes)
 }
 
 fn encryption_key(seed: u32) -> EncryptionKey {

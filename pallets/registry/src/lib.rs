@@ -46,6 +46,8 @@ extern crate alloc;
 
 mod extension;
 mod functions;
+#[cfg(any(feature = "try-runtime", test))]
+mod invariants;
 pub mod pow;
 pub mod types;
 pub mod weights;

@@ -1,0 +1,57 @@
+//! The registry's storage invariants, checked by `try-runtime` and after every unit test.
+
+use crate::pallet::*;
+use ehr_primitives::registry::Role;
+use frame_support::ensure;
+
+impl<T: Config> Pallet<T> {
+	/// Checks every invariant of the registry's storage.
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::btree_map::BTreeMap;
+		let mut staff: BTreeMap<T::AccountId, u32> = BTreeMap::new();
+		for (who, member) in Members::<T>::iter() {
+			ensure!(
+				frame_system::Pallet::<T>::providers(&who) > 0,
+				"a member has no provider reference"
+			);
+			ensure!(!Applications::<T>::contains_key(&who), "a member has a pending application");
+			ensure!(
+				member.credential.is_some() == (member.role == Role::Doctor),
+				"credential held by a non-doctor, or a doctor without one"
+			);
+			match member.role {
+				Role::Doctor | Role::Admin => {
+					let hospital = member.hospital.ok_or("doctor or admin without a hospital")?;
+					ensure!(
+						Members::<T>::get(&hospital).is_some_and(|h| h.role == Role::Hospital),
+						"doctor or admin of an account that is not a hospital"
+					);
+					*staff.entry(hospital).or_default() += 1;
+				}
+				Role::Hospital | Role::Insurer => {
+					ensure!(member.hospital.is_none(), "organisation affiliated to a hospital")
+				}
+				Role::Patient => {}
+			}
+		}
+		ensure!(
+			StaffCount::<T>::iter().collect::<BTreeMap<_, _>>() == staff,
+			"StaffCount does not match the doctors and admins registered"
+		);
+		for (who, application) in Applications::<T>::iter() {
+			ensure!(
+				ApplicationExpiries::<T>::get(application.expires_at).contains(&who),
+				"a pending application is missing from its expiry queue"
+			);
+			ensure!(
+				application.expires_at > frame_system::Pallet::<T>::block_number(),
+				"an application outlived its expiry"
+			);
+		}
+		ensure!(
+			PowDifficulty::<T>::get() <= T::MaxPowDifficulty::get(),
+			"proof-of-work difficulty above its maximum"
+		);
+		Ok(())
+	}
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Regenerates the weights of ehr-chain's own pallets from their benchmarks, executed in
+# the real Wasm runtime by `ehr-node benchmark pallet`.
+#
+#   scripts/benchmark.sh                 all pallets, full precision (steps 50, repeat 20)
+#   scripts/benchmark.sh --quick         steps 10, repeat 5 (to check the pipeline)
+#
+# The node is built with `--features runtime-benchmarks` in its own target directory
+# (next to the shared one), so the production and test binaries are never replaced by a
+# benchmarking build.
+set -euo pipefail
+. "$(dirname "$0")/lib/common.sh"
+cd "$EHR_ROOT"
+
+steps=50 repeat=20
+case "${1:-}" in
+  --quick) steps=10 repeat=5 ;;
+  "") ;;
+  *) die "unknown option '$1' (expected --quick)" ;;
+esac
+
+"$EHR_ROOT/scripts/setup.sh"
+ehr_wasm_env || die "no Wasm toolchain"
+bench_target="${CARGO_TARGET_DIR%/}-benchmarks"
+log "building ehr-node with runtime benchmarks (target dir $bench_target)"
+CARGO_TARGET_DIR="$bench_target" cargo build --locked --release -p ehr-node --features runtime-benchmarks
+node="$bench_target/release/ehr-node"
+
+# pallet name → crate directory
+declare -A pallets=(
+  [pallet_ehr_registry]=pallets/registry
+)
+for pallet in "${!pallets[@]}"; do
+  out="${pallets[$pallet]}/src/weights.rs"
+  log "benchmarking $pallet → $out"
+  "$node" benchmark pallet --chain dev --pallet "$pallet" --extrinsic '*' \
+    --steps "$steps" --repeat "$repeat" --wasm-execution compiled \
+    --template scripts/pallet-weight-template.hbs --header scripts/license-header.txt \
+    --output "$out"
+done
+log "weights regenerated; review the diff and run scripts/test.sh"
