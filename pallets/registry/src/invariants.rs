@@ -2,7 +2,7 @@
 
 use crate::pallet::*;
 use ehr_primitives::registry::Role;
-use frame_support::ensure;
+use frame_support::{ensure, traits::Get};
 
 impl<T: Config> Pallet<T> {
 	/// Checks every invariant of the registry's storage.
