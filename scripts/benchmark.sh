@@ -29,6 +29,8 @@ node="$bench_target/release/ehr-node"
 # pallet name → crate directory
 declare -A pallets=(
   [pallet_ehr_registry]=pallets/registry
+  [pallet_ehr_consent]=pallets/consent
+  [pallet_ehr_records]=pallets/records
 )
 for pallet in "${!pallets[@]}"; do
   out="${pallets[$pallet]}/src/weights.rs"

@@ -18,7 +18,8 @@ log "building and running all tests ($EHR_PROFILE profile, target dir $CARGO_TAR
 cargo test --locked --profile "$EHR_PROFILE" --workspace --no-fail-fast -- --nocapture
 
 log "benchmark tests: every pallet benchmark runs once against its mock runtime"
-cargo test --locked --profile "$EHR_PROFILE" -p pallet-ehr-registry --features runtime-benchmarks --lib
+cargo test --locked --profile "$EHR_PROFILE" --features runtime-benchmarks --lib \
+  -p pallet-ehr-registry -p pallet-ehr-consent -p pallet-ehr-records
 
 log "Polkadot.js compatibility (no custom types) against a dev node"
 # `cargo test` above built the node binary for the node tests: use that very binary.

@@ -4,12 +4,16 @@
 //!
 //! Types that the ehr-chain runtime, its pallets, the node and clients must agree on:
 //! the chain's basic types (accounts, blocks, signatures), the domain types of each part
-//! of the product (`registry`: roles and standing), the traits through which pallets ask
+//! of the product (`registry`: roles and standing; `records`: record anchors, consent,
+//! access decisions and the audit trail), the traits through which pallets ask
 //! each other questions, and the runtime API declarations integrators call. It is deliberately small
 //! and `no_std`, so both the Wasm runtime and native clients can depend on it.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
+extern crate alloc;
+
+pub mod records;
 pub mod registry;
 
 use sp_runtime::{

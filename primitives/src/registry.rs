@@ -142,6 +142,8 @@ pub struct PendingApplication<AccountId, BlockNumber> {
 
 /// What other pallets ask of the account registry.
 pub trait MemberRegistry<AccountId> {
+	/// The role of `who`, whatever its status; `None` if it has no role.
+	fn role_of(who: &AccountId) -> Option<Role>;
 	/// The role of `who` if it may act now, else why it may not.
 	fn acting_role(who: &AccountId) -> Result<Role, Inability>;
 	/// The hospital a doctor or admin works for, or that registered a patient.

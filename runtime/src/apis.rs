@@ -1,11 +1,17 @@
 //! The runtime APIs the node, Polkadot.js and integrators call.
 
 use crate::{
-	AccountId, Aura, Block, BlockNumber, Executive, Grandpa, InherentDataExt, Nonce, Registry,
-	Runtime, RuntimeGenesisConfig, SessionKeys, System, VERSION,
+	AccountId, Aura, Block, BlockNumber, Consent, Executive, Grandpa, InherentDataExt, Nonce,
+	Records, Registry, Runtime, RuntimeGenesisConfig, SessionKeys, System, VERSION,
 };
 use alloc::vec::Vec;
-use ehr_primitives::registry::{Inability, PendingApplication, Role, Standing};
+use ehr_primitives::{
+	records::{
+		AccessDecision, AccessTarget, AuditEntry, BreakGlassView, GrantView, Purpose, RecordId,
+		RecordView, RequestView, WrappedKeyView,
+	},
+	registry::{Inability, PendingApplication, Role, Standing},
+};
 use frame_support::genesis_builder_helper::{build_state, get_preset};
 use sp_api::impl_runtime_apis;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
@@ -158,6 +164,47 @@ impl_runtime_apis! {
 
 		fn pow_difficulty() -> u8 {
 			pallet_ehr_registry::PowDifficulty::<Runtime>::get()
+		}
+	}
+
+	impl ehr_primitives::records::RecordsApi<Block, AccountId> for Runtime {
+		fn record(id: RecordId) -> Option<RecordView<AccountId>> {
+			Records::record_view(id)
+		}
+
+		fn records_of(patient: AccountId, from: u32, limit: u32) -> Vec<RecordView<AccountId>> {
+			Records::records_of(&patient, from, limit)
+		}
+
+		fn wrapped_key(record: RecordId, reader: AccountId) -> Option<WrappedKeyView<AccountId>> {
+			Records::wrapped_key(record, &reader)
+		}
+	}
+
+	impl ehr_primitives::records::ConsentApi<Block, AccountId, BlockNumber> for Runtime {
+		fn can_access(
+			who: AccountId,
+			patient: AccountId,
+			target: AccessTarget,
+			purpose: Option<Purpose>,
+		) -> AccessDecision {
+			Consent::decide(&who, &patient, target, purpose)
+		}
+
+		fn grants_of(patient: AccountId) -> Vec<GrantView<AccountId>> {
+			Consent::grants_of(&patient)
+		}
+
+		fn requests_of(patient: AccountId) -> Vec<RequestView<AccountId, BlockNumber>> {
+			Consent::requests_of(&patient)
+		}
+
+		fn audit_of(patient: AccountId, from: u32, limit: u32) -> Vec<AuditEntry<AccountId, BlockNumber>> {
+			Consent::audit_of(&patient, from, limit)
+		}
+
+		fn pending_reviews(hospital: AccountId) -> Vec<BreakGlassView<AccountId>> {
+			Consent::pending_reviews(&hospital)
 		}
 	}
 

@@ -13,8 +13,8 @@
 use crate::{
 	AccountId, RegistryConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig,
 };
-use alloc::{format, vec, vec::Vec};
-use ehr_primitives::registry::{EncryptionKey, ProfileCommitment, Role};
+use alloc::{vec, vec::Vec};
+use ehr_primitives::registry::Role;
 use frame_support::build_struct_json_patch;
 use pallet_ehr_registry::GenesisMember;
 use serde_json::Value;
@@ -22,10 +22,6 @@ use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
-use sp_runtime::traits::{BlakeTwo256, Hash};
-
-/// 2100-01-01T00:00:00Z: the credential expiry of the dev doctors.
-const DEV_CREDENTIAL_EXPIRY_MS: u64 = 4_102_444_800_000;
 
 /// A hospital that validates from genesis: its account and its session keys.
 pub struct GenesisHospital {
@@ -46,25 +42,13 @@ impl GenesisHospital {
 	}
 }
 
-/// A placeholder member of a dev chain: deterministic, non-zero key and commitment.
+/// A member of a dev chain with placeholder keys (see `GenesisMember::placeholder`).
 fn dev_member(
 	who: Sr25519Keyring,
 	role: Role,
 	hospital: Option<Sr25519Keyring>,
 ) -> GenesisMember<AccountId> {
-	let label = format!("{who:?}");
-	let encryption_key: EncryptionKey =
-		BlakeTwo256::hash(format!("ehr-chain dev encryption key {label}").as_bytes()).0;
-	let profile_commitment: ProfileCommitment =
-		BlakeTwo256::hash(format!("ehr-chain dev profile {label}").as_bytes());
-	GenesisMember {
-		account: who.to_account_id(),
-		role,
-		hospital: hospital.map(|h| h.to_account_id()),
-		profile_commitment,
-		encryption_key,
-		credential_expires_at: (role == Role::Doctor).then_some(DEV_CREDENTIAL_EXPIRY_MS),
-	}
+	GenesisMember::placeholder(who.to_account_id(), role, hospital.map(|h| h.to_account_id()))
 }
 
 /// The genesis state of a consortium: validator hospitals, other members (hospitals

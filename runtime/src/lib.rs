@@ -11,6 +11,10 @@
 //! instead (`pallet-ehr-registry` and its `CheckMembership` transaction extension), and a
 //! bootstrap admin origin (`pallet-sudo`) governs dev and local chains.
 //!
+//! Health records are anchored by `pallet-ehr-records` (content ids, hashes, versions,
+//! wrapped keys; never content) under the patient's consent, kept with the access audit
+//! trail by `pallet-ehr-consent`.
+//!
 //! Layout: this file holds the types, version and pallet list; `configs/` configures each
 //! pallet; `apis.rs` implements the runtime APIs; `genesis_config_presets.rs` holds the
 //! `development` and `local_testnet` genesis presets.
@@ -182,4 +186,10 @@ mod runtime {
 
 	#[runtime::pallet_index(10)]
 	pub type Registry = pallet_ehr_registry;
+
+	#[runtime::pallet_index(11)]
+	pub type Consent = pallet_ehr_consent;
+
+	#[runtime::pallet_index(12)]
+	pub type Records = pallet_ehr_records;
 }

@@ -13,7 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { u8aConcat, u8aToHex } from '@polkadot/util';
+import { cryptoWaitReady, sha256AsU8a } from '@polkadot/util-crypto';
 
 const NODE = process.env.EHR_NODE_BIN;
 const FINALITY_MS = 60_000;
@@ -162,4 +163,53 @@ test('an outsider applies without a nonce and a hospital admin activates them', 
 
   const events = await sendAndFinalize(api.tx.system.remark('now a patient'), ferdie);
   assert.ok(events.some(({ event }) => api.events.system.ExtrinsicSuccess.is(event)));
+});
+
+test('a record is anchored under consent, confirmed, and read back through runtime APIs', async () => {
+  const charlie = keyring.addFromUri('//Charlie'); // a patient of Alice's hospital on dev
+  const bob = keyring.addFromUri('//Bob'); // a doctor there
+  const alice = keyring.addFromUri('//Alice');
+  const dave = keyring.addFromUri('//Dave'); // an insurer
+
+  // The patient gives the hospital a treatment relationship.
+  const granted = await sendAndFinalize(
+    api.tx.consent.grant(charlie.address, alice.address, 'AllRecords', 'Treatment', null),
+    charlie,
+  );
+  assert.ok(granted.some(({ event }) => api.events.consent.AccessGranted.is(event)));
+
+  // The doctor anchors an (already encrypted) record: CIDv1, raw, sha2-256 of the bytes.
+  const ciphertext = new TextEncoder().encode('sealed bytes standing in for an encrypted FHIR Bundle');
+  const digest = sha256AsU8a(ciphertext);
+  const cid = u8aConcat(new Uint8Array([0x01, 0x55, 0x12, 0x20]), digest);
+  const wrapped = (byte) => u8aToHex(new Uint8Array(104).fill(byte));
+  const created = await sendAndFinalize(
+    api.tx.records.create(charlie.address, 'Condition', u8aToHex(cid), u8aToHex(digest), wrapped(1), wrapped(2)),
+    bob,
+  );
+  const event = created.find(({ event }) => api.events.records.RecordCreated.is(event));
+  assert.ok(event, 'RecordCreated');
+  const record = event.event.data.record.toNumber();
+
+  await sendAndFinalize(api.tx.records.confirm(record), charlie);
+
+  const records = await api.call.recordsApi.recordsOf(charlie.address, 0, 10);
+  const view = records.find((r) => r.id.toNumber() === record);
+  assert.equal(view.status.type, 'Confirmed');
+  assert.equal(view.category.type, 'Condition');
+  assert.equal(view.cid.unwrap().toHex(), u8aToHex(cid));
+
+  const author = await api.call.consentApi.canAccess(bob.address, charlie.address, { Record: record }, 'Treatment');
+  assert.equal(author.asOk.type, 'Author');
+  const insurer = await api.call.consentApi.canAccess(dave.address, charlie.address, { Record: record }, null);
+  assert.equal(insurer.asErr.type, 'NoGrant');
+
+  const key = await api.call.recordsApi.wrappedKey(record, charlie.address);
+  assert.equal(key.unwrap().key.toHex(), wrapped(1));
+
+  const trail = await api.call.consentApi.auditOf(charlie.address, 0, 50);
+  const actions = trail.map((entry) => entry.event.action.type);
+  for (const action of ['AccessGranted', 'RecordDocumented', 'RecordConfirmed']) {
+    assert.ok(actions.includes(action), `${action} in ${actions}`);
+  }
 });

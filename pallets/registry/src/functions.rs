@@ -491,8 +491,9 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::expire_applications(queued)
 	}
 
-	/// Registers a genesis member, checking what the calls would check.
-	pub(crate) fn register_genesis_member(m: &GenesisMember<T::AccountId>) -> DispatchResult {
+	/// Registers a member directly, checking what the calls would check: for genesis,
+	/// and for other pallets' benchmarks.
+	pub fn register_member(m: &GenesisMember<T::AccountId>) -> DispatchResult {
 		Self::ensure_no_standing(&m.account)?;
 		Self::ensure_valid_keys(&m.profile_commitment, &m.encryption_key)?;
 		let hospital = match m.role {
@@ -547,6 +548,10 @@ impl<T: Config> Pallet<T> {
 }
 
 impl<T: Config> MemberRegistry<T::AccountId> for Pallet<T> {
+	fn role_of(who: &T::AccountId) -> Option<Role> {
+		Members::<T>::get(who).map(|m| m.role)
+	}
+
 	fn acting_role(who: &T::AccountId) -> Result<Role, Inability> {
 		Self::acting_role(who)
 	}

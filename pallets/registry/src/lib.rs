@@ -188,7 +188,7 @@ pub mod pallet {
 			);
 			PowDifficulty::<T>::put(self.pow_difficulty);
 			for member in &self.members {
-				if let Err(e) = Pallet::<T>::register_genesis_member(member) {
+				if let Err(e) = Pallet::<T>::register_member(member) {
 					panic!("invalid genesis member {:?}: {:?}", member.account, e);
 				}
 			}

@@ -118,3 +118,21 @@ pub struct GenesisMember<AccountId> {
 	/// recorded as `genesis`.
 	pub credential_expires_at: Option<Moment>,
 }
+
+impl<AccountId: Encode> GenesisMember<AccountId> {
+	/// An active member whose encryption key and profile commitment are placeholders
+	/// derived from its account id, and whose credential (for a doctor) never expires: for
+	/// development chains, tests and benchmarks only — never for real people.
+	pub fn placeholder(account: AccountId, role: Role, hospital: Option<AccountId>) -> Self {
+		let seed = account.encode();
+		let hash = |label: &[u8]| sp_io::hashing::blake2_256(&[label, &seed].concat());
+		Self {
+			encryption_key: hash(b"ehr-chain placeholder encryption key"),
+			profile_commitment: ProfileCommitment::from(hash(b"ehr-chain placeholder profile")),
+			account,
+			role,
+			hospital,
+			credential_expires_at: (role == Role::Doctor).then_some(Moment::MAX),
+		}
+	}
+}

@@ -5,9 +5,9 @@ mod no_deposit;
 pub use no_deposit::NoDeposit;
 
 use crate::{
-	AccountId, Aura, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime, RuntimeCall,
-	RuntimeEvent, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, SessionKeys, Timestamp, DAYS,
-	SESSION_PERIOD, SLOT_DURATION, VERSION,
+	AccountId, Aura, Block, BlockNumber, Consent, Hash, Nonce, PalletInfo, Records, Registry,
+	Runtime, RuntimeCall, RuntimeEvent, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, SessionKeys,
+	Timestamp, DAYS, SESSION_PERIOD, SLOT_DURATION, VERSION,
 };
 use frame_support::{
 	derive_impl,
@@ -141,4 +141,43 @@ impl pallet_ehr_registry::Config for Runtime {
 	type MaxPowDifficulty = ConstU8<32>;
 	type MaxStaffPerHospital = ConstU32<10_000>;
 	type WeightInfo = pallet_ehr_registry::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// Two weeks for a patient to answer a facility's request.
+	pub const RequestLifetime: BlockNumber = 14 * DAYS;
+	/// Four hours of emergency access, renewable by opening it again.
+	pub const BreakGlassDuration: u64 = 4 * 60 * 60 * 1000;
+	/// A month for a patient to confirm a new record.
+	pub const PendingLifetime: BlockNumber = 30 * DAYS;
+}
+
+impl pallet_ehr_consent::Config for Runtime {
+	type Registry = Registry;
+	type Records = Records;
+	type Time = Timestamp;
+	type MaxGrantsPerGrantee = ConstU32<8>;
+	type MaxGuardians = ConstU32<4>;
+	type RequestLifetime = RequestLifetime;
+	type MaxRequestsPerBlock = ConstU32<128>;
+	type BreakGlassDuration = BreakGlassDuration;
+	type MaxPageSize = ConstU32<100>;
+	type WeightInfo = pallet_ehr_consent::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = crate::benchmarks::BenchmarkSetup;
+}
+
+impl pallet_ehr_records::Config for Runtime {
+	type Registry = Registry;
+	type Access = Consent;
+	type Time = Timestamp;
+	/// An ephemeral x25519 key (32), a nonce (24) and the sealed 32-byte key with its tag
+	/// (48) take 104 bytes; 128 leaves room for a version byte and algorithm ids.
+	type MaxWrappedKeyLen = ConstU32<128>;
+	type MaxReadersPerRecord = ConstU32<32>;
+	type PendingLifetime = PendingLifetime;
+	type MaxPageSize = ConstU32<100>;
+	type WeightInfo = pallet_ehr_records::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = crate::benchmarks::BenchmarkSetup;
 }

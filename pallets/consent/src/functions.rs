@@ -1,0 +1,464 @@
+//! The consent pallet's logic, called by the thin dispatchables in `lib.rs`.
+
+use crate::{pallet::*, types::*, weights::WeightInfo};
+use alloc::vec::Vec;
+use ehr_primitives::{
+	records::{
+		AccessBasis, AccessTarget, AuditAction, AuditEntry, AuditEvent, BreakGlassId,
+		EmergencyReason, GrantId, Moment, Purpose, RecordCatalog, RequestId, RequestReason,
+		ReviewVerdict, Scope, MAX_SCOPE_CATEGORIES, MAX_SCOPE_RECORDS,
+	},
+	registry::{MemberRegistry, Role},
+};
+use frame_support::{ensure, pallet_prelude::*, traits::UnixTime, BoundedVec};
+use frame_system::pallet_prelude::*;
+use sp_core::H256;
+use sp_runtime::{traits::Saturating, DispatchResult};
+
+impl<T: Config> Pallet<T> {
+	/// Now, in milliseconds since the Unix epoch, as the current block's timestamp says.
+	pub fn now_ms() -> Moment {
+		u64::try_from(T::Time::now().as_millis()).unwrap_or(u64::MAX)
+	}
+
+	/// Whether `who` takes consent decisions for `patient`: the patient, or a guardian who
+	/// may act now.
+	pub fn acts_for(who: &T::AccountId, patient: &T::AccountId) -> bool {
+		who == patient
+			|| (Guardians::<T>::get(patient).contains(who) && T::Registry::acting_role(who).is_ok())
+	}
+
+	pub(crate) fn ensure_acts_for(who: &T::AccountId, patient: &T::AccountId) -> DispatchResult {
+		ensure!(T::Registry::role_of(patient) == Some(Role::Patient), Error::<T>::NotAPatient);
+		ensure!(Self::acts_for(who, patient), Error::<T>::NotPatientOrGuardian);
+		Ok(())
+	}
+
+	/// Checks a requested scope against the limits and the patient's records, and stores
+	/// records by the id of their first version, so a grant covers every version.
+	pub(crate) fn bounded_scope(
+		patient: &T::AccountId,
+		scope: ScopeRequest,
+	) -> Result<Scope, Error<T>> {
+		Ok(match scope {
+			ScopeRequest::AllRecords => Scope::AllRecords,
+			ScopeRequest::Categories(mut kinds) => {
+				ensure!(!kinds.is_empty(), Error::<T>::EmptyScope);
+				ensure!(kinds.len() <= MAX_SCOPE_CATEGORIES as usize, Error::<T>::ScopeTooLarge);
+				kinds.sort();
+				kinds.dedup();
+				Scope::Categories(BoundedVec::truncate_from(kinds))
+			}
+			ScopeRequest::Records(ids) => {
+				ensure!(!ids.is_empty(), Error::<T>::EmptyScope);
+				ensure!(ids.len() <= MAX_SCOPE_RECORDS as usize, Error::<T>::ScopeTooLarge);
+				let mut roots = ids
+					.into_iter()
+					.map(|id| {
+						T::Records::record_facts(id)
+							.filter(|facts| &facts.patient == patient)
+							.map(|facts| facts.root)
+							.ok_or(Error::<T>::UnknownRecord)
+					})
+					.collect::<Result<Vec<_>, _>>()?;
+				roots.sort();
+				roots.dedup();
+				Scope::Records(BoundedVec::truncate_from(roots))
+			}
+		})
+	}
+
+	/// Stores a grant after checking the grantee and purpose; returns its id. (Public for
+	/// benchmarks of other pallets, which need grants.)
+	pub fn do_grant(
+		by: &T::AccountId,
+		patient: &T::AccountId,
+		grantee: &T::AccountId,
+		scope: Scope,
+		purpose: Purpose,
+		expires_at: Option<Moment>,
+	) -> Result<GrantId, DispatchError> {
+		ensure!(grantee != patient, Error::<T>::InvalidGrantee);
+		let role = T::Registry::acting_role(grantee).map_err(|_| Error::<T>::InvalidGrantee)?;
+		match role {
+			Role::Hospital | Role::Doctor => {}
+			Role::Insurer => ensure!(purpose == Purpose::Payment, Error::<T>::PurposeNotAllowed),
+			Role::Patient | Role::Admin => return Err(Error::<T>::InvalidGrantee.into()),
+		}
+		let now = Self::now_ms();
+		if let Some(end) = expires_at {
+			ensure!(end > now, Error::<T>::ExpiryInPast);
+		}
+		let id = NextGrantId::<T>::get();
+		Grants::<T>::try_mutate(patient, grantee, |grants| {
+			// Grants that expired make room for new ones.
+			grants.retain(|g| {
+				let holds = g.holds(now);
+				if !holds {
+					GrantIndex::<T>::remove(g.id);
+				}
+				holds
+			});
+			grants
+				.try_push(Grant {
+					id,
+					scope,
+					purpose,
+					granted_at: now,
+					expires_at,
+					granted_by: by.clone(),
+				})
+				.map_err(|_| Error::<T>::TooManyGrants)
+		})?;
+		NextGrantId::<T>::put(id.saturating_add(1));
+		GrantIndex::<T>::insert(id, (patient.clone(), grantee.clone()));
+		Self::deposit_event(Event::AccessGranted {
+			grant: id,
+			patient: patient.clone(),
+			grantee: grantee.clone(),
+			purpose,
+			expires_at,
+		});
+		Ok(id)
+	}
+
+	pub(crate) fn do_revoke(
+		by: &T::AccountId,
+		patient: &T::AccountId,
+		id: GrantId,
+	) -> DispatchResult {
+		let (owner, grantee) = GrantIndex::<T>::get(id).ok_or(Error::<T>::UnknownGrant)?;
+		ensure!(&owner == patient, Error::<T>::UnknownGrant);
+		let purpose = Grants::<T>::mutate(patient, &grantee, |grants| {
+			let position = grants.iter().position(|g| g.id == id)?;
+			Some(grants.remove(position).purpose)
+		});
+		GrantIndex::<T>::remove(id);
+		Self::audit_event(
+			patient,
+			by,
+			AuditAction::AccessRevoked,
+			purpose,
+			Some(AccessBasis::Grant(id)),
+		);
+		Self::deposit_event(Event::AccessRevoked { grant: id, patient: patient.clone(), grantee });
+		Ok(())
+	}
+
+	/// The facility an account requests for: a hospital for itself and its admins, a
+	/// doctor or an insurer for itself.
+	fn facility_of(who: &T::AccountId) -> Result<(T::AccountId, Role), Error<T>> {
+		match T::Registry::acting_role(who) {
+			Ok(Role::Hospital) => Ok((who.clone(), Role::Hospital)),
+			Ok(Role::Admin) => T::Registry::hospital_of(who)
+				.map(|h| (h, Role::Hospital))
+				.ok_or(Error::<T>::NotAFacility),
+			Ok(role @ (Role::Doctor | Role::Insurer)) => Ok((who.clone(), role)),
+			_ => Err(Error::<T>::NotAFacility),
+		}
+	}
+
+	pub(crate) fn do_request_access(
+		who: T::AccountId,
+		patient: T::AccountId,
+		scope: ScopeRequest,
+		purpose: Purpose,
+		reason: RequestReason,
+	) -> DispatchResult {
+		let (requester, role) = Self::facility_of(&who)?;
+		if role == Role::Insurer {
+			ensure!(purpose == Purpose::Payment, Error::<T>::PurposeNotAllowed);
+		}
+		ensure!(T::Registry::role_of(&patient) == Some(Role::Patient), Error::<T>::NotAPatient);
+		let scope = Self::bounded_scope(&patient, scope)?;
+		let expires_at =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::RequestLifetime::get());
+		let id = NextRequestId::<T>::get();
+		RequestExpiries::<T>::try_mutate(expires_at, |queue| {
+			queue.try_push(id).map_err(|_| Error::<T>::TooManyRequests)
+		})?;
+		NextRequestId::<T>::put(id.saturating_add(1));
+		Requests::<T>::insert(
+			id,
+			AccessRequest {
+				requester: requester.clone(),
+				patient: patient.clone(),
+				scope,
+				purpose,
+				reason,
+				expires_at,
+			},
+		);
+		PatientRequests::<T>::insert(&patient, id, ());
+		Self::audit_event(&patient, &who, AuditAction::AccessRequested, Some(purpose), None);
+		Self::deposit_event(Event::AccessRequested {
+			request: id,
+			patient,
+			requester,
+			purpose,
+			reason,
+		});
+		Ok(())
+	}
+
+	/// Removes a pending request of `patient`, returning it.
+	fn take_request(
+		patient: &T::AccountId,
+		id: RequestId,
+	) -> Result<AccessRequest<T::AccountId, BlockNumberFor<T>>, Error<T>> {
+		let request = Requests::<T>::get(id)
+			.filter(|r| &r.patient == patient)
+			.ok_or(Error::<T>::UnknownRequest)?;
+		Requests::<T>::remove(id);
+		PatientRequests::<T>::remove(patient, id);
+		Ok(request)
+	}
+
+	pub(crate) fn do_approve_request(
+		by: &T::AccountId,
+		patient: &T::AccountId,
+		id: RequestId,
+		expires_at: Option<Moment>,
+	) -> DispatchResult {
+		let request = Self::take_request(patient, id)?;
+		let grant = Self::do_grant(
+			by,
+			patient,
+			&request.requester,
+			request.scope,
+			request.purpose,
+			expires_at,
+		)?;
+		Self::audit_event(
+			patient,
+			by,
+			AuditAction::RequestApproved,
+			Some(request.purpose),
+			Some(AccessBasis::Grant(grant)),
+		);
+		Self::deposit_event(Event::RequestApproved {
+			request: id,
+			patient: patient.clone(),
+			grant,
+		});
+		Ok(())
+	}
+
+	pub(crate) fn do_deny_request(
+		by: &T::AccountId,
+		patient: &T::AccountId,
+		id: RequestId,
+	) -> DispatchResult {
+		let request = Self::take_request(patient, id)?;
+		Self::audit_event(patient, by, AuditAction::RequestDenied, Some(request.purpose), None);
+		Self::deposit_event(Event::RequestDenied { request: id, patient: patient.clone() });
+		Ok(())
+	}
+
+	pub(crate) fn do_cancel_request(who: &T::AccountId, id: RequestId) -> DispatchResult {
+		let request = Requests::<T>::get(id).ok_or(Error::<T>::UnknownRequest)?;
+		let (facility, _) = Self::facility_of(who).map_err(|_| Error::<T>::NotRequester)?;
+		ensure!(facility == request.requester, Error::<T>::NotRequester);
+		Self::take_request(&request.patient, id)?;
+		Self::deposit_event(Event::RequestCancelled { request: id, patient: request.patient });
+		Ok(())
+	}
+
+	/// Drops the requests that expire at `now`; returns the weight used.
+	pub(crate) fn expire_requests(now: BlockNumberFor<T>) -> Weight {
+		let queue = RequestExpiries::<T>::take(now);
+		let queued = queue.len() as u32;
+		for id in queue {
+			// Answered or cancelled requests are gone already.
+			if let Some(request) = Requests::<T>::take(id) {
+				PatientRequests::<T>::remove(&request.patient, id);
+				Self::deposit_event(Event::RequestExpired {
+					request: id,
+					patient: request.patient,
+				});
+			}
+		}
+		T::WeightInfo::expire_requests(queued)
+	}
+
+	pub(crate) fn do_open_break_glass(
+		doctor: T::AccountId,
+		patient: T::AccountId,
+		reason: EmergencyReason,
+		justification: H256,
+	) -> DispatchResult {
+		ensure!(
+			T::Registry::acting_role(&doctor) == Ok(Role::Doctor),
+			Error::<T>::NotAnActiveDoctor
+		);
+		let hospital = T::Registry::hospital_of(&doctor).ok_or(Error::<T>::NotAnActiveDoctor)?;
+		ensure!(T::Registry::role_of(&patient) == Some(Role::Patient), Error::<T>::NotAPatient);
+		ensure!(!justification.is_zero(), Error::<T>::MissingJustification);
+		let now = Self::now_ms();
+		if let Some(open) =
+			LatestBreakGlass::<T>::get(&patient, &doctor).and_then(BreakGlassSessions::<T>::get)
+		{
+			ensure!(open.expires_at <= now, Error::<T>::BreakGlassAlreadyOpen);
+		}
+		let id = NextBreakGlassId::<T>::get();
+		NextBreakGlassId::<T>::put(id.saturating_add(1));
+		let expires_at = now.saturating_add(T::BreakGlassDuration::get());
+		BreakGlassSessions::<T>::insert(
+			id,
+			BreakGlass {
+				doctor: doctor.clone(),
+				patient: patient.clone(),
+				hospital: hospital.clone(),
+				reason,
+				justification,
+				opened_at: now,
+				expires_at,
+				verdict: None,
+			},
+		);
+		LatestBreakGlass::<T>::insert(&patient, &doctor, id);
+		PendingReviews::<T>::insert(&hospital, id, ());
+		Self::audit_event(
+			&patient,
+			&doctor,
+			AuditAction::BreakGlassOpened,
+			Some(Purpose::Treatment),
+			Some(AccessBasis::BreakGlass(id)),
+		);
+		Self::deposit_event(Event::BreakGlassOpened {
+			session: id,
+			patient,
+			doctor,
+			hospital,
+			reason,
+			expires_at,
+		});
+		Ok(())
+	}
+
+	pub(crate) fn do_close_review(
+		staff: T::AccountId,
+		id: BreakGlassId,
+		verdict: ReviewVerdict,
+	) -> DispatchResult {
+		let mut session = BreakGlassSessions::<T>::get(id).ok_or(Error::<T>::UnknownSession)?;
+		ensure!(T::Registry::is_staff_of(&staff, &session.hospital), Error::<T>::NotHospitalStaff);
+		ensure!(session.verdict.is_none(), Error::<T>::AlreadyReviewed);
+		session.verdict = Some(verdict);
+		PendingReviews::<T>::remove(&session.hospital, id);
+		let patient = session.patient.clone();
+		BreakGlassSessions::<T>::insert(id, session);
+		Self::audit_event(
+			&patient,
+			&staff,
+			AuditAction::BreakGlassReviewed,
+			None,
+			Some(AccessBasis::BreakGlass(id)),
+		);
+		Self::deposit_event(Event::BreakGlassReviewed { session: id, patient, by: staff, verdict });
+		Ok(())
+	}
+
+	pub(crate) fn do_appoint_guardian(
+		patient: T::AccountId,
+		guardian: T::AccountId,
+	) -> DispatchResult {
+		ensure!(T::Registry::role_of(&patient) == Some(Role::Patient), Error::<T>::NotAPatient);
+		ensure!(guardian != patient, Error::<T>::InvalidGuardian);
+		ensure!(
+			matches!(
+				T::Registry::acting_role(&guardian),
+				Ok(Role::Patient | Role::Doctor | Role::Admin)
+			),
+			Error::<T>::InvalidGuardian
+		);
+		Guardians::<T>::try_mutate(&patient, |guardians| {
+			ensure!(!guardians.contains(&guardian), Error::<T>::AlreadyGuardian);
+			guardians.try_push(guardian.clone()).map_err(|_| Error::<T>::TooManyGuardians)
+		})?;
+		Self::audit_event(&patient, &patient, AuditAction::GuardianAppointed, None, None);
+		Self::deposit_event(Event::GuardianAppointed { patient, guardian });
+		Ok(())
+	}
+
+	pub(crate) fn do_remove_guardian(
+		who: T::AccountId,
+		patient: T::AccountId,
+		guardian: T::AccountId,
+	) -> DispatchResult {
+		ensure!(who == patient || who == guardian, Error::<T>::NotPatientOrGuardian);
+		Guardians::<T>::try_mutate_exists(&patient, |guardians| {
+			let list = guardians.as_mut().ok_or(Error::<T>::NotGuardian)?;
+			let position =
+				list.iter().position(|g| g == &guardian).ok_or(Error::<T>::NotGuardian)?;
+			list.remove(position);
+			if list.is_empty() {
+				*guardians = None;
+			}
+			Ok::<_, Error<T>>(())
+		})?;
+		Self::audit_event(&patient, &who, AuditAction::GuardianRemoved, None, None);
+		Self::deposit_event(Event::GuardianRemoved { patient, guardian });
+		Ok(())
+	}
+
+	pub(crate) fn do_record_access(
+		node: T::AccountId,
+		reader: T::AccountId,
+		patient: T::AccountId,
+		target: AccessTarget,
+		purpose: Purpose,
+	) -> DispatchResult {
+		ensure!(
+			matches!(T::Registry::acting_role(&node), Ok(Role::Hospital | Role::Admin)),
+			Error::<T>::NotHospitalStaff
+		);
+		let (action, record) = match target {
+			AccessTarget::Record(id) => (AuditAction::RecordRead, Some(id)),
+			AccessTarget::History => (AuditAction::HistoryViewed, None),
+			AccessTarget::Category(_) => return Err(Error::<T>::InvalidTarget.into()),
+		};
+		let basis = Self::decide(&reader, &patient, target, Some(purpose))
+			.map_err(|_| Error::<T>::AccessDenied)?;
+		Self::audit(
+			&patient,
+			AuditEvent {
+				actor: reader.clone(),
+				action,
+				record,
+				purpose: Some(purpose),
+				basis: Some(basis),
+			},
+		);
+		Self::deposit_event(Event::AccessRecorded { patient, reader, target, basis });
+		Ok(())
+	}
+
+	/// Appends an entry to `patient`'s audit trail.
+	pub fn audit(patient: &T::AccountId, event: AuditEvent<T::AccountId>) {
+		let position = AuditLength::<T>::get(patient);
+		AuditTrail::<T>::insert(
+			patient,
+			position,
+			AuditEntry {
+				event,
+				at: Self::now_ms(),
+				block: frame_system::Pallet::<T>::block_number(),
+			},
+		);
+		AuditLength::<T>::insert(patient, position.saturating_add(1));
+	}
+
+	pub(crate) fn audit_event(
+		patient: &T::AccountId,
+		actor: &T::AccountId,
+		action: AuditAction,
+		purpose: Option<Purpose>,
+		basis: Option<AccessBasis>,
+	) {
+		Self::audit(
+			patient,
+			AuditEvent { actor: actor.clone(), action, record: None, purpose, basis },
+		);
+	}
+}

@@ -1,0 +1,127 @@
+//! `open_break_glass` and `close_review`.
+
+use super::*;
+use crate::{BreakGlassSessions, Error, Event, PendingReviews, ReviewVerdict};
+use ehr_primitives::records::EmergencyReason;
+use frame_support::{assert_noop, assert_ok};
+use sp_core::H256;
+
+fn open(doctor: u64) -> sp_runtime::DispatchResult {
+	Consent::open_break_glass(
+		signed(doctor),
+		PATIENT,
+		EmergencyReason::LifeThreatening,
+		H256::repeat_byte(9),
+	)
+}
+
+#[test]
+fn an_active_doctor_opens_emergency_access_the_patient_sees() {
+	new_test_ext(|| {
+		assert_ok!(open(OTHER_DOCTOR));
+		assert_eq!(
+			last_event(),
+			Event::BreakGlassOpened {
+				session: 0,
+				patient: PATIENT,
+				doctor: OTHER_DOCTOR,
+				hospital: OTHER_HOSPITAL,
+				reason: EmergencyReason::LifeThreatening,
+				expires_at: NOW + BREAK_GLASS_MS
+			}
+			.into()
+		);
+		assert!(PendingReviews::<Test>::contains_key(OTHER_HOSPITAL, 0));
+		assert_eq!(Consent::pending_reviews(&OTHER_HOSPITAL).len(), 1);
+		let trail = Consent::audit_of(&PATIENT, 0, 10);
+		assert_eq!(
+			trail.last().map(|e| e.event.action),
+			Some(crate::AuditAction::BreakGlassOpened)
+		);
+	});
+}
+
+#[test]
+fn only_active_doctors_break_the_glass() {
+	new_test_ext(|| {
+		for who in [HOSPITAL, ADMIN, INSURER, OTHER_PATIENT, OUTSIDER] {
+			assert_noop!(open(who), Error::<Test>::NotAnActiveDoctor);
+		}
+		assert_ok!(Registry::suspend(RuntimeOrigin::root(), OTHER_DOCTOR));
+		assert_noop!(open(OTHER_DOCTOR), Error::<Test>::NotAnActiveDoctor);
+	});
+}
+
+#[test]
+fn emergency_access_needs_a_justification_and_a_patient() {
+	new_test_ext(|| {
+		assert_noop!(
+			Consent::open_break_glass(
+				signed(DOCTOR),
+				PATIENT,
+				EmergencyReason::LifeThreatening,
+				H256::zero()
+			),
+			Error::<Test>::MissingJustification
+		);
+		assert_noop!(
+			Consent::open_break_glass(
+				signed(DOCTOR),
+				INSURER,
+				EmergencyReason::LifeThreatening,
+				H256::repeat_byte(1)
+			),
+			Error::<Test>::NotAPatient
+		);
+	});
+}
+
+#[test]
+fn one_open_session_per_doctor_and_patient() {
+	new_test_ext(|| {
+		assert_ok!(open(DOCTOR));
+		assert_noop!(open(DOCTOR), Error::<Test>::BreakGlassAlreadyOpen);
+		set_time(NOW + BREAK_GLASS_MS);
+		assert_ok!(open(DOCTOR));
+		assert_eq!(PendingReviews::<Test>::iter_prefix(HOSPITAL).count(), 2);
+	});
+}
+
+#[test]
+fn the_doctors_hospital_reviews() {
+	new_test_ext(|| {
+		assert_ok!(open(DOCTOR));
+		assert_noop!(
+			Consent::close_review(signed(OTHER_HOSPITAL), 0, ReviewVerdict::Justified),
+			Error::<Test>::NotHospitalStaff
+		);
+		assert_noop!(
+			Consent::close_review(signed(COLLEAGUE), 0, ReviewVerdict::Justified),
+			Error::<Test>::NotHospitalStaff
+		);
+		assert_ok!(Consent::close_review(signed(ADMIN), 0, ReviewVerdict::Unjustified));
+		assert_eq!(
+			BreakGlassSessions::<Test>::get(0).and_then(|s| s.verdict),
+			Some(ReviewVerdict::Unjustified)
+		);
+		assert!(!PendingReviews::<Test>::contains_key(HOSPITAL, 0));
+		assert_eq!(
+			last_event(),
+			Event::BreakGlassReviewed {
+				session: 0,
+				patient: PATIENT,
+				by: ADMIN,
+				verdict: ReviewVerdict::Unjustified
+			}
+			.into()
+		);
+		assert_noop!(
+			Consent::close_review(signed(HOSPITAL), 0, ReviewVerdict::Justified),
+			Error::<Test>::AlreadyReviewed
+		);
+		assert_noop!(
+			Consent::close_review(signed(HOSPITAL), 5, ReviewVerdict::Justified),
+			Error::<Test>::UnknownSession
+		);
+	});
+}

@@ -1,0 +1,68 @@
+//! Domain types the consent pallet stores.
+
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use ehr_primitives::records::{
+	Category, EmergencyReason, GrantId, Moment, Purpose, RecordId, RequestReason, ReviewVerdict,
+	Scope,
+};
+use scale_info::TypeInfo;
+use sp_core::H256;
+
+/// A patient's consent to let one grantee access some records for one purpose.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct Grant<AccountId> {
+	pub id: GrantId,
+	pub scope: Scope,
+	pub purpose: Purpose,
+	pub granted_at: Moment,
+	/// After this (ms since the Unix epoch) the grant no longer holds; `None`: until revoked.
+	pub expires_at: Option<Moment>,
+	/// The patient, or the guardian who decided for them.
+	pub granted_by: AccountId,
+}
+
+impl<AccountId> Grant<AccountId> {
+	/// Whether the grant holds at `now`.
+	pub fn holds(&self, now: Moment) -> bool {
+		self.expires_at.is_none_or(|end| now < end)
+	}
+}
+
+/// A facility's request for access, awaiting the patient's answer.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct AccessRequest<AccountId, BlockNumber> {
+	pub requester: AccountId,
+	pub patient: AccountId,
+	pub scope: Scope,
+	pub purpose: Purpose,
+	pub reason: RequestReason,
+	pub expires_at: BlockNumber,
+}
+
+/// An emergency access: who opened it, for whom, why, until when, and the review.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct BreakGlass<AccountId> {
+	pub doctor: AccountId,
+	pub patient: AccountId,
+	/// The doctor's hospital, whose staff must review the access.
+	pub hospital: AccountId,
+	pub reason: EmergencyReason,
+	/// Hash of the written justification the hospital keeps off chain.
+	pub justification: H256,
+	pub opened_at: Moment,
+	pub expires_at: Moment,
+	pub verdict: Option<ReviewVerdict>,
+}
+
+/// The scope a call asks for, before it is checked and bounded (so that an oversized
+/// list is refused with a clear error instead of failing to decode).
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub enum ScopeRequest {
+	/// Every record of the patient, present and future.
+	AllRecords,
+	/// Records of these kinds.
+	Categories(Vec<Category>),
+	/// These records, any version of each.
+	Records(Vec<RecordId>),
+}

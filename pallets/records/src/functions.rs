@@ -1,0 +1,384 @@
+//! The records pallet's logic, called by the thin dispatchables in `lib.rs`, by the
+//! consent pallet through [`RecordCatalog`] and by the runtime API.
+
+use crate::{pallet::*, types::*};
+use alloc::vec::Vec;
+use ehr_primitives::{
+	records::{
+		AccessBasis, AccessPolicy, AccessTarget, AuditAction, AuditEvent, Category, ContentId,
+		Moment, Purpose, RecordCatalog, RecordFacts, RecordId, RecordRejection, RecordStatus,
+		RecordView, WrappedKeyView,
+	},
+	registry::{MemberRegistry, Role},
+};
+use frame_support::{ensure, pallet_prelude::*, traits::UnixTime, BoundedVec};
+use sp_runtime::{traits::Saturating, DispatchResult};
+
+/// The checked content of a record version: where it is and the keys to it.
+pub struct Content<T: Config> {
+	cid: ContentId,
+	ciphertext_sha256: [u8; 32],
+	patient_key: BoundedVec<u8, T::MaxWrappedKeyLen>,
+	author_key: BoundedVec<u8, T::MaxWrappedKeyLen>,
+}
+
+impl<T: Config> Pallet<T> {
+	/// Now, in milliseconds since the Unix epoch, as the current block's timestamp says.
+	fn now_ms() -> Moment {
+		u64::try_from(T::Time::now().as_millis()).unwrap_or(u64::MAX)
+	}
+
+	pub(crate) fn bounded_key(
+		key: Vec<u8>,
+	) -> Result<BoundedVec<u8, T::MaxWrappedKeyLen>, Error<T>> {
+		ensure!(!key.is_empty(), Error::<T>::EmptyWrappedKey);
+		key.try_into().map_err(|_| Error::<T>::WrappedKeyTooLong)
+	}
+
+	/// Checks a content id against the ciphertext hash, and the wrapped keys' sizes.
+	pub(crate) fn content(
+		cid: ContentId,
+		ciphertext_sha256: [u8; 32],
+		patient_key: Vec<u8>,
+		author_key: Vec<u8>,
+	) -> Result<Content<T>, Error<T>> {
+		ensure!(cid.is_well_formed(), Error::<T>::MalformedCid);
+		ensure!(cid.sha256() == ciphertext_sha256, Error::<T>::CidHashMismatch);
+		Ok(Content {
+			cid,
+			ciphertext_sha256,
+			patient_key: Self::bounded_key(patient_key)?,
+			author_key: Self::bounded_key(author_key)?,
+		})
+	}
+
+	/// The hospital of `author` if it is an active doctor writing for an active `patient`
+	/// within a treating relationship for `category`, and what that relationship rests on.
+	fn ensure_may_write(
+		author: &T::AccountId,
+		patient: &T::AccountId,
+		category: Category,
+	) -> Result<(T::AccountId, AccessBasis), Error<T>> {
+		ensure!(
+			T::Registry::acting_role(author) == Ok(Role::Doctor),
+			Error::<T>::NotAnActiveDoctor
+		);
+		let hospital = T::Registry::hospital_of(author).ok_or(Error::<T>::NotAnActiveDoctor)?;
+		ensure!(
+			T::Registry::acting_role(patient) == Ok(Role::Patient),
+			Error::<T>::NotAnActivePatient
+		);
+		match T::Access::can_access(
+			author,
+			patient,
+			AccessTarget::Category(category),
+			Some(Purpose::Treatment),
+		) {
+			Ok(basis @ (AccessBasis::Grant(_) | AccessBasis::BreakGlass(_))) => {
+				Ok((hospital, basis))
+			}
+			_ => Err(Error::<T>::NoTreatingRelationship),
+		}
+	}
+
+	/// Stores a new anchor (pending), its two wrapped keys and its place in the patient's
+	/// list; returns its id.
+	fn insert_version(
+		author: &T::AccountId,
+		patient: &T::AccountId,
+		hospital: T::AccountId,
+		category: Category,
+		content: Content<T>,
+		lineage: Option<(RecordId, &RecordAnchor<T::AccountId>)>,
+	) -> RecordId {
+		let id = NextRecordId::<T>::get();
+		NextRecordId::<T>::put(id.saturating_add(1));
+		let (root, version, previous) = match lineage {
+			Some((previous, anchor)) => {
+				(anchor.root, anchor.version.saturating_add(1), Some(previous))
+			}
+			None => (id, 1, None),
+		};
+		Records::<T>::insert(
+			id,
+			RecordAnchor {
+				patient: patient.clone(),
+				author: author.clone(),
+				hospital,
+				category,
+				cid: Some(content.cid),
+				ciphertext_sha256: content.ciphertext_sha256,
+				created_at: Self::now_ms(),
+				version,
+				root,
+				previous,
+				status: RecordStatus::Pending,
+				readers: 2,
+			},
+		);
+		ConfirmBy::<T>::insert(
+			id,
+			frame_system::Pallet::<T>::block_number().saturating_add(T::PendingLifetime::get()),
+		);
+		WrappedKeys::<T>::insert(id, patient, content.patient_key);
+		WrappedKeys::<T>::insert(id, author, content.author_key);
+		LatestVersion::<T>::insert(root, id);
+		let position = PatientRecordCount::<T>::get(patient);
+		PatientRecords::<T>::insert(patient, position, id);
+		PatientRecordCount::<T>::insert(patient, position.saturating_add(1));
+		id
+	}
+
+	fn audit(
+		patient: &T::AccountId,
+		actor: &T::AccountId,
+		action: AuditAction,
+		record: RecordId,
+		basis: Option<AccessBasis>,
+	) {
+		let purpose = matches!(action, AuditAction::RecordDocumented).then_some(Purpose::Treatment);
+		T::Access::audit(
+			patient,
+			AuditEvent { actor: actor.clone(), action, record: Some(record), purpose, basis },
+		);
+	}
+
+	pub(crate) fn do_create(
+		author: T::AccountId,
+		patient: T::AccountId,
+		category: Category,
+		content: Content<T>,
+	) -> DispatchResult {
+		let (hospital, basis) = Self::ensure_may_write(&author, &patient, category)?;
+		let record =
+			Self::insert_version(&author, &patient, hospital.clone(), category, content, None);
+		Self::audit(&patient, &author, AuditAction::RecordDocumented, record, Some(basis));
+		Self::deposit_event(Event::RecordCreated { record, patient, author, hospital, category });
+		Ok(())
+	}
+
+	pub(crate) fn do_amend(
+		author: T::AccountId,
+		previous: RecordId,
+		content: Content<T>,
+	) -> DispatchResult {
+		let anchor = Records::<T>::get(previous).ok_or(Error::<T>::UnknownRecord)?;
+		ensure!(anchor.author == author, Error::<T>::NotAuthor);
+		ensure!(
+			LatestVersion::<T>::get(anchor.root) == Some(previous),
+			Error::<T>::NotLatestVersion
+		);
+		match anchor.status {
+			RecordStatus::Confirmed => {}
+			RecordStatus::Erased => return Err(Error::<T>::RecordErased.into()),
+			_ => return Err(Error::<T>::NotConfirmed.into()),
+		}
+		let patient = anchor.patient.clone();
+		let (hospital, basis) = Self::ensure_may_write(&author, &patient, anchor.category)?;
+		let record = Self::insert_version(
+			&author,
+			&patient,
+			hospital,
+			anchor.category,
+			content,
+			Some((previous, &anchor)),
+		);
+		Self::audit(&patient, &author, AuditAction::RecordDocumented, record, Some(basis));
+		Self::deposit_event(Event::RecordAmended {
+			record,
+			previous,
+			patient,
+			author,
+			version: anchor.version.saturating_add(1),
+		});
+		Ok(())
+	}
+
+	/// The anchor of `record`, if `who` acts for its patient.
+	fn anchor_for_patient_side(
+		who: &T::AccountId,
+		record: RecordId,
+	) -> Result<RecordAnchor<T::AccountId>, Error<T>> {
+		let anchor = Records::<T>::get(record).ok_or(Error::<T>::UnknownRecord)?;
+		ensure!(T::Access::acts_for(who, &anchor.patient), Error::<T>::NotPatientOrGuardian);
+		Ok(anchor)
+	}
+
+	/// Confirms (`rejection: None`) or rejects a pending record.
+	pub(crate) fn do_answer(
+		who: T::AccountId,
+		record: RecordId,
+		rejection: Option<RecordRejection>,
+	) -> DispatchResult {
+		let mut anchor = Self::anchor_for_patient_side(&who, record)?;
+		ensure!(anchor.status == RecordStatus::Pending, Error::<T>::NotPending);
+		ensure!(!Self::pending_expired(record), Error::<T>::RecordExpired);
+		ConfirmBy::<T>::remove(record);
+		let patient = anchor.patient.clone();
+		let (status, action) = match rejection {
+			None => (RecordStatus::Confirmed, AuditAction::RecordConfirmed),
+			Some(reason) => (RecordStatus::Rejected(reason), AuditAction::RecordRejected),
+		};
+		anchor.status = status;
+		Records::<T>::insert(record, anchor);
+		Self::audit(&patient, &who, action, record, None);
+		Self::deposit_event(match rejection {
+			None => Event::RecordConfirmed { record, patient, by: who },
+			Some(reason) => Event::RecordRejected { record, patient, by: who, reason },
+		});
+		Ok(())
+	}
+
+	/// Whether `record` is pending past its confirmation deadline.
+	fn pending_expired(record: RecordId) -> bool {
+		ConfirmBy::<T>::get(record)
+			.is_some_and(|deadline| frame_system::Pallet::<T>::block_number() >= deadline)
+	}
+
+	/// The status `record` has now: a pending record past its deadline is expired.
+	fn status_now(record: RecordId, anchor: &RecordAnchor<T::AccountId>) -> RecordStatus {
+		if anchor.status == RecordStatus::Pending && Self::pending_expired(record) {
+			RecordStatus::Expired
+		} else {
+			anchor.status
+		}
+	}
+
+	pub(crate) fn do_add_reader_key(
+		who: T::AccountId,
+		record: RecordId,
+		reader: T::AccountId,
+		wrapped_key: BoundedVec<u8, T::MaxWrappedKeyLen>,
+	) -> DispatchResult {
+		let mut anchor = Records::<T>::get(record).ok_or(Error::<T>::UnknownRecord)?;
+		ensure!(
+			T::Access::acts_for(&who, &anchor.patient) || who == anchor.author,
+			Error::<T>::NotKeyHolder
+		);
+		match anchor.status {
+			RecordStatus::Confirmed => {}
+			RecordStatus::Erased => return Err(Error::<T>::RecordErased.into()),
+			_ => return Err(Error::<T>::NotConfirmed.into()),
+		}
+		let basis =
+			T::Access::can_access(&reader, &anchor.patient, AccessTarget::Record(record), None)
+				.map_err(|_| Error::<T>::ReaderHasNoAccess)?;
+		if !WrappedKeys::<T>::contains_key(record, &reader) {
+			ensure!(anchor.readers < T::MaxReadersPerRecord::get(), Error::<T>::TooManyReaders);
+			anchor.readers = anchor.readers.saturating_add(1);
+		}
+		WrappedKeys::<T>::insert(record, &reader, wrapped_key);
+		let patient = anchor.patient.clone();
+		Records::<T>::insert(record, anchor);
+		// The reader is who received data; the basis says under which consent.
+		Self::audit(&patient, &reader, AuditAction::KeyReleased, record, Some(basis));
+		Self::deposit_event(Event::ReaderKeyAdded { record, reader, by: who });
+		Ok(())
+	}
+
+	pub(crate) fn do_remove_reader_key(
+		who: T::AccountId,
+		record: RecordId,
+		reader: T::AccountId,
+	) -> DispatchResult {
+		let mut anchor = Self::anchor_for_patient_side(&who, record)?;
+		ensure!(reader != anchor.patient, Error::<T>::ProtectedKey);
+		ensure!(WrappedKeys::<T>::contains_key(record, &reader), Error::<T>::NoReaderKey);
+		WrappedKeys::<T>::remove(record, &reader);
+		anchor.readers = anchor.readers.saturating_sub(1);
+		Records::<T>::insert(record, anchor);
+		Self::deposit_event(Event::ReaderKeyRemoved { record, reader, by: who });
+		Ok(())
+	}
+
+	/// Erases a record version; returns how many wrapped keys were deleted.
+	pub(crate) fn do_erase(who: T::AccountId, record: RecordId) -> Result<u32, DispatchError> {
+		let mut anchor = Self::anchor_for_patient_side(&who, record)?;
+		ensure!(anchor.status != RecordStatus::Erased, Error::<T>::RecordErased);
+		let removed = WrappedKeys::<T>::clear_prefix(record, anchor.readers, None).unique;
+		ConfirmBy::<T>::remove(record);
+		anchor.status = RecordStatus::Erased;
+		anchor.cid = None;
+		anchor.readers = 0;
+		let patient = anchor.patient.clone();
+		Records::<T>::insert(record, anchor);
+		Self::audit(&patient, &who, AuditAction::RecordErased, record, None);
+		Self::deposit_event(Event::RecordErased { record, patient, by: who });
+		Ok(removed)
+	}
+
+	/// Anchors a record of `patient` by `author` (who needs a treatment grant) with
+	/// maximum-size keys, and confirms it: for benchmarks.
+	#[cfg(feature = "runtime-benchmarks")]
+	pub fn benchmark_record(
+		author: &T::AccountId,
+		patient: &T::AccountId,
+	) -> Result<RecordId, DispatchError> {
+		use frame_support::traits::Get;
+		let id = NextRecordId::<T>::get();
+		let digest = sp_io::hashing::sha2_256(&id.to_le_bytes());
+		let key = alloc::vec![7u8; T::MaxWrappedKeyLen::get() as usize];
+		let content = Self::content(ContentId::from_sha256(digest), digest, key.clone(), key)?;
+		Self::do_create(author.clone(), patient.clone(), Category::Condition, content)?;
+		Self::do_answer(patient.clone(), id, None)?;
+		Ok(id)
+	}
+
+	/// One record as the runtime API reports it.
+	pub fn record_view(id: RecordId) -> Option<RecordView<T::AccountId>> {
+		let anchor = Records::<T>::get(id)?;
+		Some(RecordView {
+			id,
+			status: Self::status_now(id, &anchor),
+			patient: anchor.patient,
+			author: anchor.author,
+			hospital: anchor.hospital,
+			category: anchor.category,
+			cid: anchor.cid,
+			ciphertext_sha256: anchor.ciphertext_sha256,
+			created_at: anchor.created_at,
+			version: anchor.version,
+			root: anchor.root,
+			previous: anchor.previous,
+		})
+	}
+
+	/// `patient`'s records from position `from` in anchoring order, at most `limit` (and
+	/// `MaxPageSize`).
+	pub fn records_of(
+		patient: &T::AccountId,
+		from: u32,
+		limit: u32,
+	) -> Vec<RecordView<T::AccountId>> {
+		let end = PatientRecordCount::<T>::get(patient)
+			.min(from.saturating_add(limit.min(T::MaxPageSize::get())));
+		(from..end)
+			.filter_map(|i| PatientRecords::<T>::get(patient, i))
+			.filter_map(Self::record_view)
+			.collect()
+	}
+
+	/// The key of `record` wrapped to `reader`.
+	pub fn wrapped_key(
+		record: RecordId,
+		reader: &T::AccountId,
+	) -> Option<WrappedKeyView<T::AccountId>> {
+		WrappedKeys::<T>::get(record, reader).map(|key| WrappedKeyView {
+			record,
+			reader: reader.clone(),
+			key: key.into_inner(),
+		})
+	}
+}
+
+impl<T: Config> RecordCatalog<T::AccountId> for Pallet<T> {
+	fn record_facts(record: RecordId) -> Option<RecordFacts<T::AccountId>> {
+		Records::<T>::get(record).map(|anchor| RecordFacts {
+			erased: anchor.status == RecordStatus::Erased,
+			patient: anchor.patient,
+			author: anchor.author,
+			category: anchor.category,
+			root: anchor.root,
+		})
+	}
+}

@@ -1,0 +1,10 @@
+//! Unit tests, one module per group of calls, the refusal table across the records and
+//! consent pallets, and the scan of chain state for plaintext. Every test ends with the
+//! pallet's `try_state` invariants checked.
+
+mod answer;
+mod create;
+mod erase;
+mod keys;
+mod privacy;
+mod refusals;

@@ -1,0 +1,33 @@
+//! Domain types the records pallet stores.
+
+use codec::{Decode, Encode, MaxEncodedLen};
+use ehr_primitives::records::{Category, ContentId, Moment, RecordId, RecordStatus};
+use scale_info::TypeInfo;
+
+/// The on-chain anchor of one version of a health record. The record itself — a FHIR R4
+/// Bundle — is encrypted on the client and stored off chain under `cid`; the chain keeps
+/// only what identifies and orders it.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct RecordAnchor<AccountId> {
+	pub patient: AccountId,
+	/// The doctor who wrote this version.
+	pub author: AccountId,
+	/// The author's hospital when writing.
+	pub hospital: AccountId,
+	pub category: Category,
+	/// Where the ciphertext is; `None` once erased.
+	pub cid: Option<ContentId>,
+	/// SHA-256 of the ciphertext; kept after erasure, for audit.
+	pub ciphertext_sha256: [u8; 32],
+	/// Wall-clock time of the block that anchored it, ms since the Unix epoch.
+	pub created_at: Moment,
+	/// 1 for a new record, +1 for each amendment.
+	pub version: u32,
+	/// The id of the record's first version, shared by all versions.
+	pub root: RecordId,
+	/// The version this one amends.
+	pub previous: Option<RecordId>,
+	pub status: RecordStatus,
+	/// How many readers hold a wrapped key to it.
+	pub readers: u32,
+}
