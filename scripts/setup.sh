@@ -88,11 +88,17 @@ install_debian_wasm_route() {
   $SUDO cp "$d"/target/wasm32v1-none/release/deps/lib{core,alloc,compiler_builtins}-*.rlib "$sysroot/"
   echo "$rustc_ver" | $SUDO tee "$stamp" >/dev/null
   rm -rf "$d"
-  # A runtime built against an older sysroot must be rebuilt.
-  rm -rf "$CARGO_TARGET_DIR/$EHR_PROFILE/wbuild"
+  # A runtime built against an older sysroot must be rebuilt (if this route builds it).
+  if ! rustup target list --installed 2>/dev/null | grep -qE '^wasm32'; then
+    rm -rf "$CARGO_TARGET_DIR/$EHR_PROFILE/wbuild"
+  fi
 }
 
-if ! ehr_wasm_env; then
+# EHR_WASM_ROUTE=debian installs the Debian route even where rustup could add the target
+# (to check that route on a machine that does not need it).
+if [ "${EHR_WASM_ROUTE:-}" = debian ]; then
+  install_debian_wasm_route
+elif ! ehr_wasm_env; then
   if rustup target add wasm32v1-none >/dev/null 2>&1; then
     log "rustup: wasm32v1-none target installed"
   else

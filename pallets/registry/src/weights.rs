@@ -70,8 +70,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Registry::ApplicationExpiries` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
 	fn apply() -> Weight {
 		// Proof size: measured `349`, estimated `6392`.
-		// Minimum execution time: 27_271_000 picoseconds.
-		Weight::from_parts(28_953_000, 6392)
+		// Minimum execution time: 27_631_000 picoseconds.
+		Weight::from_parts(29_424_000, 6392)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -79,8 +79,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Registry::Applications` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
 	fn withdraw_application() -> Weight {
 		// Proof size: measured `277`, estimated `3618`.
-		// Minimum execution time: 12_689_000 picoseconds.
-		Weight::from_parts(13_770_000, 3618)
+		// Minimum execution time: 12_839_000 picoseconds.
+		Weight::from_parts(13_911_000, 3618)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -92,8 +92,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn register_hospital() -> Weight {
 		// Proof size: measured `217`, estimated `3691`.
-		// Minimum execution time: 19_950_000 picoseconds.
-		Weight::from_parts(21_242_000, 3691)
+		// Minimum execution time: 20_250_000 picoseconds.
+		Weight::from_parts(21_713_000, 3691)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -105,8 +105,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn register_insurer() -> Weight {
 		// Proof size: measured `217`, estimated `3691`.
-		// Minimum execution time: 20_020_000 picoseconds.
-		Weight::from_parts(21_482_000, 3691)
+		// Minimum execution time: 20_200_000 picoseconds.
+		Weight::from_parts(21_623_000, 3691)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -120,8 +120,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn appoint_admin() -> Weight {
 		// Proof size: measured `389`, estimated `6392`.
-		// Minimum execution time: 28_422_000 picoseconds.
-		Weight::from_parts(30_285_000, 6392)
+		// Minimum execution time: 28_663_000 picoseconds.
+		Weight::from_parts(30_606_000, 6392)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -137,10 +137,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[1, 64]`.
 	fn activate_doctor(l: u32, ) -> Weight {
-		// Proof size: measured `613`, estimated `3691`.
-		// Minimum execution time: 38_026_000 picoseconds.
-		Weight::from_parts(53_448_480, 3691)
-			.saturating_add(Weight::from_parts(13_488, 0).saturating_mul(l.into()))
+		// Proof size: measured `649`, estimated `3691`.
+		// Minimum execution time: 39_168_000 picoseconds.
+		Weight::from_parts(42_331_700, 3691)
+			.saturating_add(Weight::from_parts(6_419, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -150,10 +150,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[1, 64]`.
 	fn renew_credential(l: u32, ) -> Weight {
-		// Proof size: measured `567`, estimated `6392`.
-		// Minimum execution time: 25_618_000 picoseconds.
-		Weight::from_parts(41_283_600, 6392)
-			.saturating_add(Weight::from_parts(11_644, 0).saturating_mul(l.into()))
+		// Proof size: measured `603`, estimated `6392`.
+		// Minimum execution time: 27_180_000 picoseconds.
+		Weight::from_parts(29_325_410, 6392)
+			.saturating_add(Weight::from_parts(4_056, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -165,8 +165,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn activate_patient() -> Weight {
 		// Proof size: measured `567`, estimated `3691`.
-		// Minimum execution time: 28_502_000 picoseconds.
-		Weight::from_parts(31_177_000, 3691)
+		// Minimum execution time: 28_812_000 picoseconds.
+		Weight::from_parts(30_646_000, 3691)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -179,7 +179,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register_patient() -> Weight {
 		// Proof size: measured `349`, estimated `6392`.
 		// Minimum execution time: 24_537_000 picoseconds.
-		Weight::from_parts(26_360_000, 6392)
+		Weight::from_parts(26_830_000, 6392)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -189,8 +189,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Registry::Applications` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
 	fn reject_application() -> Weight {
 		// Proof size: measured `567`, estimated `3691`.
-		// Minimum execution time: 20_611_000 picoseconds.
-		Weight::from_parts(22_213_000, 3691)
+		// Minimum execution time: 20_911_000 picoseconds.
+		Weight::from_parts(22_413_000, 3691)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -198,8 +198,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Registry::Members` (`max_values`: None, `max_size`: Some(226), added: 2701, mode: `MaxEncodedLen`)
 	fn suspend() -> Weight {
 		// Proof size: measured `561`, estimated `6392`.
-		// Minimum execution time: 22_833_000 picoseconds.
-		Weight::from_parts(25_618_000, 6392)
+		// Minimum execution time: 22_864_000 picoseconds.
+		Weight::from_parts(24_456_000, 6392)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -207,8 +207,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Registry::Members` (`max_values`: None, `max_size`: Some(226), added: 2701, mode: `MaxEncodedLen`)
 	fn reinstate() -> Weight {
 		// Proof size: measured `561`, estimated `6392`.
-		// Minimum execution time: 23_174_000 picoseconds.
-		Weight::from_parts(27_912_000, 6392)
+		// Minimum execution time: 22_644_000 picoseconds.
+		Weight::from_parts(24_407_000, 6392)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -220,8 +220,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Registry::StaffCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn revoke() -> Weight {
 		// Proof size: measured `674`, estimated `6392`.
-		// Minimum execution time: 34_231_000 picoseconds.
-		Weight::from_parts(37_525_000, 6392)
+		// Minimum execution time: 34_021_000 picoseconds.
+		Weight::from_parts(36_415_000, 6392)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -231,8 +231,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn deregister() -> Weight {
 		// Proof size: measured `451`, estimated `3691`.
-		// Minimum execution time: 21_322_000 picoseconds.
-		Weight::from_parts(22_864_000, 3691)
+		// Minimum execution time: 21_502_000 picoseconds.
+		Weight::from_parts(23_094_000, 3691)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -240,8 +240,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Registry::Members` (`max_values`: None, `max_size`: Some(226), added: 2701, mode: `MaxEncodedLen`)
 	fn update_profile() -> Weight {
 		// Proof size: measured `414`, estimated `3691`.
-		// Minimum execution time: 15_833_000 picoseconds.
-		Weight::from_parts(17_095_000, 3691)
+		// Minimum execution time: 15_924_000 picoseconds.
+		Weight::from_parts(17_146_000, 3691)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -249,8 +249,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Registry::PowDifficulty` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn set_pow_difficulty() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 4_907_000 picoseconds.
-		Weight::from_parts(5_498_000, 0)
+		// Minimum execution time: 4_887_000 picoseconds.
+		Weight::from_parts(5_428_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Registry::ApplicationExpiries` (r:1 w:1)
@@ -260,9 +260,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 64]`.
 	fn expire_applications(n: u32, ) -> Weight {
 		// Proof size: measured `243 + n * (117 ±0)`, estimated `5527 + n * (2628 ±0)`.
-		// Minimum execution time: 6_089_000 picoseconds.
-		Weight::from_parts(9_471_701, 5527)
-			.saturating_add(Weight::from_parts(7_572_054, 0).saturating_mul(n.into()))
+		// Minimum execution time: 6_039_000 picoseconds.
+		Weight::from_parts(9_313_821, 5527)
+			.saturating_add(Weight::from_parts(7_650_813, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -274,89 +274,89 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB's storage costs, for tests and mock runtimes.
 impl WeightInfo for () {
 	fn apply() -> Weight {
-		Weight::from_parts(28_953_000, 6392)
+		Weight::from_parts(29_424_000, 6392)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn withdraw_application() -> Weight {
-		Weight::from_parts(13_770_000, 3618)
+		Weight::from_parts(13_911_000, 3618)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn register_hospital() -> Weight {
-		Weight::from_parts(21_242_000, 3691)
+		Weight::from_parts(21_713_000, 3691)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn register_insurer() -> Weight {
-		Weight::from_parts(21_482_000, 3691)
+		Weight::from_parts(21_623_000, 3691)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn appoint_admin() -> Weight {
-		Weight::from_parts(30_285_000, 6392)
+		Weight::from_parts(30_606_000, 6392)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn activate_doctor(l: u32, ) -> Weight {
-		Weight::from_parts(53_448_480, 3691)
-			.saturating_add(Weight::from_parts(13_488, 0).saturating_mul(l.into()))
+		Weight::from_parts(42_331_700, 3691)
+			.saturating_add(Weight::from_parts(6_419, 0).saturating_mul(l.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn renew_credential(l: u32, ) -> Weight {
-		Weight::from_parts(41_283_600, 6392)
-			.saturating_add(Weight::from_parts(11_644, 0).saturating_mul(l.into()))
+		Weight::from_parts(29_325_410, 6392)
+			.saturating_add(Weight::from_parts(4_056, 0).saturating_mul(l.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn activate_patient() -> Weight {
-		Weight::from_parts(31_177_000, 3691)
+		Weight::from_parts(30_646_000, 3691)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn register_patient() -> Weight {
-		Weight::from_parts(26_360_000, 6392)
+		Weight::from_parts(26_830_000, 6392)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn reject_application() -> Weight {
-		Weight::from_parts(22_213_000, 3691)
+		Weight::from_parts(22_413_000, 3691)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn suspend() -> Weight {
-		Weight::from_parts(25_618_000, 6392)
+		Weight::from_parts(24_456_000, 6392)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn reinstate() -> Weight {
-		Weight::from_parts(27_912_000, 6392)
+		Weight::from_parts(24_407_000, 6392)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn revoke() -> Weight {
-		Weight::from_parts(37_525_000, 6392)
+		Weight::from_parts(36_415_000, 6392)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn deregister() -> Weight {
-		Weight::from_parts(22_864_000, 3691)
+		Weight::from_parts(23_094_000, 3691)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn update_profile() -> Weight {
-		Weight::from_parts(17_095_000, 3691)
+		Weight::from_parts(17_146_000, 3691)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_pow_difficulty() -> Weight {
-		Weight::from_parts(5_498_000, 0)
+		Weight::from_parts(5_428_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn expire_applications(n: u32, ) -> Weight {
-		Weight::from_parts(9_471_701, 5527)
-			.saturating_add(Weight::from_parts(7_572_054, 0).saturating_mul(n.into()))
+		Weight::from_parts(9_313_821, 5527)
+			.saturating_add(Weight::from_parts(7_650_813, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
