@@ -53,7 +53,7 @@ fi
 
 # 3. A Wasm target for the runtime.
 install_debian_wasm_route() {
-  log "rustup cannot add a Wasm target here: using Debian's rustc-web for the runtime"
+  log "installing the Debian Wasm route: rustc-web as toolchain debweb, wasm32v1-none sysroot"
   # rustc-web >= 1.85 lives in bookworm(-security); lld provides rust-lld for Wasm.
   local lld=lld-22
   apt-cache show lld-22 >/dev/null 2>&1 || { $SUDO apt-get update -qq; }

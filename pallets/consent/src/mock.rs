@@ -4,7 +4,7 @@
 use crate as pallet_ehr_consent;
 use ehr_primitives::{
 	records::{Category, RecordCatalog, RecordFacts, RecordId},
-	registry::{ProfileCommitment, Role},
+	registry::Role,
 };
 use frame_support::{
 	derive_impl, parameter_types,
@@ -125,6 +125,7 @@ pub const MAX_PAGE: u32 = 10;
 /// The wall clock of every test's first block.
 pub const NOW: u64 = 1_700_000_000_000;
 pub const HOUR_MS: u64 = 3600 * 1000;
+pub const YEAR_MS: u64 = 365 * 24 * HOUR_MS;
 
 pub const HOSPITAL: u64 = 1;
 pub const OTHER_HOSPITAL: u64 = 2;
@@ -166,16 +167,11 @@ fn facts(patient: u64, category: Category, root: RecordId, erased: bool) -> Reco
 	RecordFacts { patient, author: DOCTOR, category, root, erased }
 }
 
+/// A member whose doctor credential expires a year after the tests' clock starts.
 fn member(account: u64, role: Role, hospital: Option<u64>) -> GenesisMember<u64> {
-	let mut key = [7u8; 32];
-	key[0] = account as u8;
 	GenesisMember {
-		account,
-		role,
-		hospital,
-		profile_commitment: ProfileCommitment::from_low_u64_be(account + 1),
-		encryption_key: key,
-		credential_expires_at: (role == Role::Doctor).then_some(NOW + 365 * 24 * HOUR_MS),
+		credential_expires_at: (role == Role::Doctor).then_some(NOW + YEAR_MS),
+		..GenesisMember::placeholder(account, role, hospital)
 	}
 }
 

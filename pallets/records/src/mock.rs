@@ -3,7 +3,7 @@
 use crate as pallet_ehr_records;
 use ehr_primitives::{
 	records::{Category, ContentId, Purpose, RecordId},
-	registry::{ProfileCommitment, Role},
+	registry::Role,
 };
 use frame_support::{
 	assert_ok, derive_impl, parameter_types,
@@ -135,16 +135,11 @@ pub const RELATIVE: u64 = 22;
 pub const INSURER: u64 = 30;
 pub const OUTSIDER: u64 = 99;
 
+/// A member whose doctor credential expires a year after the tests' clock starts.
 fn member(account: u64, role: Role, hospital: Option<u64>) -> GenesisMember<u64> {
-	let mut key = [7u8; 32];
-	key[0] = account as u8;
 	GenesisMember {
-		account,
-		role,
-		hospital,
-		profile_commitment: ProfileCommitment::from_low_u64_be(account + 1),
-		encryption_key: key,
 		credential_expires_at: (role == Role::Doctor).then_some(NOW + YEAR_MS),
+		..GenesisMember::placeholder(account, role, hospital)
 	}
 }
 
