@@ -43,11 +43,25 @@ pub fn local_testnet() -> Result<ChainSpec, String> {
 		.build())
 }
 
-/// The chain spec `--chain <id>` names: `dev`, `local`, or a path to a JSON spec file.
+/// The four local hospitals governed by their council alone (no bootstrap admin):
+/// `--chain consortium`.
+pub fn consortium() -> Result<ChainSpec, String> {
+	Ok(ChainSpec::builder(wasm_binary()?, None)
+		.with_name("ehr-chain consortium")
+		.with_id("ehr_consortium")
+		.with_chain_type(ChainType::Live)
+		.with_genesis_config_preset_name(ehr_runtime::genesis_config_presets::CONSORTIUM_PRESET)
+		.with_properties(properties())
+		.build())
+}
+
+/// The chain spec `--chain <id>` names: `dev`, `local`, `consortium`, or a path to a JSON
+/// spec file.
 pub fn load(id: &str) -> Result<Box<dyn sc_service::ChainSpec>, String> {
 	Ok(match id {
 		"dev" | "" => Box::new(development()?),
 		"local" => Box::new(local_testnet()?),
+		"consortium" => Box::new(consortium()?),
 		path => {
 			Box::new(ChainSpec::from_json_file(std::path::PathBuf::from(path)).map_err(|e| {
 				format!(

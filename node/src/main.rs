@@ -8,6 +8,7 @@ mod chain_spec;
 mod cli;
 mod command;
 mod consensus;
+mod permissioning;
 mod rpc;
 mod service;
 

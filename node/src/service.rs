@@ -161,6 +161,13 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 			gap_sync_body_policy: None,
 		})?;
 
+	// Only the consortium's nodes may connect.
+	task_manager.spawn_handle().spawn(
+		"consortium-permissioning",
+		None,
+		crate::permissioning::run(client.clone(), network.clone()),
+	);
+
 	if config.offchain_worker.enabled {
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {

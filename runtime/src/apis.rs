@@ -1,8 +1,8 @@
 //! The runtime APIs the node, Polkadot.js and integrators call.
 
 use crate::{
-	AccountId, Aura, Block, BlockNumber, Consent, Executive, Grandpa, InherentDataExt, Nonce,
-	Records, Registry, Runtime, RuntimeGenesisConfig, SessionKeys, System, VERSION,
+	AccountId, Aura, Block, BlockNumber, Consent, Consortium, Executive, Grandpa, InherentDataExt,
+	Nonce, Records, Registry, Runtime, RuntimeGenesisConfig, SessionKeys, System, VERSION,
 };
 use alloc::vec::Vec;
 use ehr_primitives::{
@@ -205,6 +205,16 @@ impl_runtime_apis! {
 
 		fn pending_reviews(hospital: AccountId) -> Vec<BreakGlassView<AccountId>> {
 			Consent::pending_reviews(&hospital)
+		}
+	}
+
+	impl ehr_primitives::consortium::ConsortiumApi<Block, AccountId> for Runtime {
+		fn hospitals() -> Vec<AccountId> {
+			Consortium::hospitals()
+		}
+
+		fn authorized_peers() -> Vec<Vec<u8>> {
+			Consortium::authorized_peers()
 		}
 	}
 

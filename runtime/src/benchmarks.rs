@@ -18,6 +18,8 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_ehr_registry, Registry]
 	[pallet_ehr_consent, Consent]
 	[pallet_ehr_records, Records]
+	[pallet_ehr_consortium, Consortium]
+	[pallet_collective, Council]
 );
 
 type Baseline<T> = frame_benchmarking::baseline::Pallet<T>;

@@ -11,6 +11,11 @@
 //! instead (`pallet-ehr-registry` and its `CheckMembership` transaction extension), and a
 //! bootstrap admin origin (`pallet-sudo`) governs dev and local chains.
 //!
+//! The consortium (`pallet-ehr-consortium`) keeps the hospitals' three roles in step —
+//! registry member, validator (it is the session manager), council member
+//! (`pallet-collective`) — and the peer ids of their nodes, the only peers consortium nodes
+//! accept. Its council's two-thirds motions are the admin origin of a consortium chain.
+//!
 //! Health records are anchored by `pallet-ehr-records` (content ids, hashes, versions,
 //! wrapped keys; never content) under the patient's consent, kept with the access audit
 //! trail by `pallet-ehr-consent`.
@@ -192,4 +197,10 @@ mod runtime {
 
 	#[runtime::pallet_index(12)]
 	pub type Records = pallet_ehr_records;
+
+	#[runtime::pallet_index(13)]
+	pub type Council = pallet_collective<Instance1>;
+
+	#[runtime::pallet_index(14)]
+	pub type Consortium = pallet_ehr_consortium;
 }

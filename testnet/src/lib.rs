@@ -16,7 +16,7 @@ mod node;
 mod rpc;
 
 pub use node::{Node, NodeConfig};
-pub use rpc::{hex_decode, hex_encode, RpcClient, RpcError};
+pub use rpc::{base58_decode, hex_decode, hex_encode, RpcClient, RpcError};
 
 use std::{
 	path::{Path, PathBuf},

@@ -58,6 +58,11 @@ impl NodeConfig {
 		})
 	}
 
+	/// The peer id as bytes, as the chain stores authorized nodes.
+	pub fn peer_id_bytes(&self) -> Vec<u8> {
+		crate::base58_decode(&self.peer_id).unwrap_or_default()
+	}
+
 	/// The multiaddress other nodes reach this one at.
 	pub fn p2p_address(&self) -> String {
 		format!("/ip4/127.0.0.1/tcp/{}/p2p/{}", self.p2p_port, self.peer_id)
@@ -184,6 +189,11 @@ impl Node {
 
 	pub fn is_running(&self) -> bool {
 		self.child.as_ref().is_some()
+	}
+
+	/// The multiaddress other nodes reach this one at.
+	pub fn p2p_address(&self) -> String {
+		self.config.p2p_address()
 	}
 
 	/// Stops the node gracefully (SIGTERM), killing it if it has not exited in 30 s.

@@ -122,8 +122,39 @@ impl RpcClient {
 	/// Calls runtime API `method` (e.g. `RegistryApi_standing`) with SCALE-encoded `args`
 	/// at the best block; returns the SCALE-encoded result.
 	pub fn runtime_call(&self, method: &str, args: &[u8]) -> Result<Vec<u8>, RpcError> {
-		let result = self.call("state_call", json!([method, format!("0x{}", hex_encode(args))]))?;
+		self.runtime_call_at(method, args, None)
+	}
+
+	/// Calls runtime API `method` at block `at` (the best block if `None`).
+	pub fn runtime_call_at(
+		&self,
+		method: &str,
+		args: &[u8],
+		at: Option<&str>,
+	) -> Result<Vec<u8>, RpcError> {
+		let args = format!("0x{}", hex_encode(args));
+		let params = match at {
+			Some(hash) => json!([method, args, hash]),
+			None => json!([method, args]),
+		};
+		let result = self.call("state_call", params)?;
 		hex_decode(result.as_str().unwrap_or_default()).map_err(RpcError::Transport)
+	}
+
+	/// The header of the block with this hash, as JSON.
+	pub fn header(&self, hash: &str) -> Result<Value, RpcError> {
+		self.call("chain_getHeader", json!([hash]))
+	}
+
+	/// Generates new session keys in the node's keystore, with a proof of ownership for
+	/// `owner` (the SCALE-encoded account that will register them); returns (keys, proof).
+	pub fn rotate_keys_with_owner(&self, owner: &[u8]) -> Result<(Vec<u8>, Vec<u8>), RpcError> {
+		let result =
+			self.call("author_rotateKeysWithOwner", json!([format!("0x{}", hex_encode(owner))]))?;
+		let field = |name: &str| {
+			hex_decode(result[name].as_str().unwrap_or_default()).map_err(RpcError::Transport)
+		};
+		Ok((field("keys")?, field("proof")?))
 	}
 
 	/// The number of the first block from `from` on whose body holds `encoded`, searching
@@ -169,6 +200,29 @@ fn parse_number(value: &Value) -> Result<u32, RpcError> {
 		.map_err(|e| RpcError::Transport(format!("bad block number {text}: {e}")))
 }
 
+/// The bytes of a base58 string (as libp2p peer ids are written).
+pub fn base58_decode(text: &str) -> Result<Vec<u8>, String> {
+	const ALPHABET: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+	let mut bytes: Vec<u8> = Vec::new(); // big-endian, without leading zeros
+	for c in text.bytes() {
+		let mut carry = ALPHABET
+			.iter()
+			.position(|a| *a == c)
+			.ok_or_else(|| format!("`{}` is not base58", c as char))? as u32;
+		for byte in bytes.iter_mut().rev() {
+			carry += u32::from(*byte) * 58;
+			*byte = (carry & 0xff) as u8;
+			carry >>= 8;
+		}
+		while carry > 0 {
+			bytes.insert(0, (carry & 0xff) as u8);
+			carry >>= 8;
+		}
+	}
+	let zeros = text.bytes().take_while(|c| *c == b'1').count();
+	Ok([vec![0u8; zeros], bytes].concat())
+}
+
 /// Bytes of a `0x`-prefixed (or bare) hex string.
 pub fn hex_decode(hex: &str) -> Result<Vec<u8>, String> {
 	let hex = hex.trim_start_matches("0x");
@@ -184,4 +238,21 @@ pub fn hex_decode(hex: &str) -> Result<Vec<u8>, String> {
 /// Lower-case hex of `bytes`.
 pub fn hex_encode(bytes: &[u8]) -> String {
 	bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn base58_peer_ids_decode_to_their_multihash() {
+		let bytes = base58_decode("12D3KooWBWxpqS2hSN8yZ4AFvG4HxD7gNHf8JXP5uNUvLckWs7Q6").unwrap();
+		assert_eq!(
+			hex_encode(&bytes),
+			"002408011220\
+			 19421b15abf1f6a91f463f774a015c72ace4988dae001606cdc1fb4f9e9475d3"
+				.replace(' ', "")
+		);
+		assert!(base58_decode("0OIl").is_err());
+	}
 }

@@ -568,3 +568,36 @@ impl<T: Config> MemberRegistry<T::AccountId> for Pallet<T> {
 		Self::is_staff_of(who, hospital)
 	}
 }
+
+impl<T: Config> ehr_primitives::consortium::HospitalRegistry<T::AccountId> for Pallet<T> {
+	fn admit_hospital(
+		hospital: &T::AccountId,
+		profile_commitment: ProfileCommitment,
+		encryption_key: EncryptionKey,
+	) -> DispatchResult {
+		match Members::<T>::get(hospital) {
+			// Already a hospital (admitted by the admin origin, or coming back): reinstate.
+			Some(member) if member.role == Role::Hospital => match member.status {
+				MemberStatus::Suspended => {
+					Self::do_set_status(Actor::Consortium, hospital.clone(), MemberStatus::Active)
+				}
+				MemberStatus::Active => Ok(()),
+			},
+			_ => Self::do_register_organisation(
+				hospital.clone(),
+				Role::Hospital,
+				profile_commitment,
+				encryption_key,
+			),
+		}
+	}
+
+	fn suspend_hospital(hospital: &T::AccountId) -> DispatchResult {
+		match Members::<T>::get(hospital) {
+			Some(member) if member.status == MemberStatus::Active => {
+				Self::do_set_status(Actor::Consortium, hospital.clone(), MemberStatus::Suspended)
+			}
+			_ => Ok(()),
+		}
+	}
+}

@@ -5,9 +5,9 @@ mod no_deposit;
 pub use no_deposit::NoDeposit;
 
 use crate::{
-	AccountId, Aura, Block, BlockNumber, Consent, Hash, Nonce, PalletInfo, Records, Registry,
-	Runtime, RuntimeCall, RuntimeEvent, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, SessionKeys,
-	Timestamp, DAYS, SESSION_PERIOD, SLOT_DURATION, VERSION,
+	AccountId, Aura, Block, BlockNumber, Consent, Consortium, Council, Hash, Nonce, PalletInfo,
+	Records, Registry, Runtime, RuntimeCall, RuntimeEvent, RuntimeHoldReason, RuntimeOrigin,
+	RuntimeTask, SessionKeys, Timestamp, DAYS, SESSION_PERIOD, SLOT_DURATION, VERSION,
 };
 use frame_support::{
 	derive_impl,
@@ -25,7 +25,7 @@ const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
 
 /// Most hospitals of a consortium can be validators at once. Bounds the Aura and GRANDPA
 /// authority lists.
-pub const MAX_AUTHORITIES: u32 = 32;
+pub const MAX_AUTHORITIES: u32 = MAX_HOSPITALS;
 
 /// Largest block, in bytes.
 const MAX_BLOCK_LENGTH: u32 = 5 * 1024 * 1024;
@@ -108,8 +108,8 @@ impl pallet_session::Config for Runtime {
 	type ValidatorIdOf = sp_runtime::traits::ConvertInto;
 	type ShouldEndSession = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
 	type NextSessionRotation = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
-	/// The validator set is the genesis one: `()` keeps it across sessions.
-	type SessionManager = ();
+	/// Each session's validators are the consortium's hospitals.
+	type SessionManager = Consortium;
 	type SessionHandler = <SessionKeys as OpaqueKeys>::KeyTypeIdProviders;
 	type Keys = SessionKeys;
 	type DisablingStrategy = ();
@@ -130,8 +130,56 @@ parameter_types! {
 	pub const ApplicationLifetime: BlockNumber = 7 * DAYS;
 }
 
+/// The hospital council (`pallet-collective`, instance 1).
+pub type CouncilCollective = pallet_collective::Instance1;
+
+/// What governs the consortium: a motion of at least two thirds of the hospital council,
+/// or — on dev and local chains only, whose genesis sets a sudo key — the bootstrap admin.
+pub type ConsortiumAdmin = frame_support::traits::EitherOfDiverse<
+	frame_system::EnsureRoot<AccountId>,
+	pallet_collective::EnsureProportionAtLeast<AccountId, CouncilCollective, 2, 3>,
+>;
+
+parameter_types! {
+	/// A council motion stays open for a day.
+	pub const MotionDuration: BlockNumber = DAYS;
+	pub MaxCouncilProposalWeight: Weight = Perbill::from_percent(50) * RuntimeBlockWeights::get().max_block;
+}
+
+impl pallet_collective::Config<CouncilCollective> for Runtime {
+	type RuntimeOrigin = RuntimeOrigin;
+	type Proposal = RuntimeCall;
+	type RuntimeEvent = RuntimeEvent;
+	type MotionDuration = MotionDuration;
+	type MaxProposals = ConstU32<100>;
+	type MaxMembers = ConstU32<MAX_HOSPITALS>;
+	type DefaultVote = pallet_collective::MoreThanMajorityThenPrimeDefaultVote;
+	type WeightInfo = pallet_collective::weights::SubstrateWeight<Runtime>;
+	/// Membership follows the consortium; only its own logic (or root) sets it.
+	type SetMembersOrigin = frame_system::EnsureRoot<AccountId>;
+	type MaxProposalWeight = MaxCouncilProposalWeight;
+	type DisapproveOrigin = ConsortiumAdmin;
+	type KillOrigin = ConsortiumAdmin;
+	/// Proposals cost no deposit: there is no currency, and only hospitals propose.
+	type Consideration = ();
+}
+
+/// Most hospitals in the consortium: validators, council members.
+pub const MAX_HOSPITALS: u32 = 64;
+
+impl pallet_ehr_consortium::Config for Runtime {
+	type AdminOrigin = ConsortiumAdmin;
+	type Registry = Registry;
+	type Council = Council;
+	type MaxHospitals = ConstU32<MAX_HOSPITALS>;
+	type MinHospitals = ConstU32<4>;
+	type MaxNodesPerHospital = ConstU32<8>;
+	type MaxPeerIdLen = ConstU32<64>;
+	type WeightInfo = pallet_ehr_consortium::weights::SubstrateWeight<Runtime>;
+}
+
 impl pallet_ehr_registry::Config for Runtime {
-	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
+	type AdminOrigin = ConsortiumAdmin;
 	type ApplicantOrigin = pallet_ehr_registry::EnsureApplicant<Runtime>;
 	type Time = Timestamp;
 	type MaxCredentialLen = ConstU32<64>;

@@ -1,0 +1,126 @@
+//! A test runtime with the real registry and the consortium, and a recorded council.
+
+use crate as pallet_ehr_consortium;
+use ehr_primitives::registry::Role;
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ChangeMembers, ConstU32, ConstU64, ConstU8},
+};
+use pallet_ehr_registry::GenesisMember;
+use sp_runtime::BuildStorage;
+use std::cell::RefCell;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Timestamp: pallet_timestamp,
+		Registry: pallet_ehr_registry,
+		Consortium: pallet_ehr_consortium,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+}
+
+impl pallet_timestamp::Config for Test {
+	type Moment = u64;
+	type OnTimestampSet = ();
+	type MinimumPeriod = ConstU64<1>;
+	type WeightInfo = ();
+}
+
+parameter_types! {
+	pub const ApplicationLifetime: u64 = 100;
+}
+
+impl pallet_ehr_registry::Config for Test {
+	type AdminOrigin = frame_system::EnsureRoot<u64>;
+	type ApplicantOrigin = pallet_ehr_registry::EnsureApplicant<Test>;
+	type Time = Timestamp;
+	type MaxCredentialLen = ConstU32<16>;
+	type ApplicationLifetime = ApplicationLifetime;
+	type MaxApplicationsPerBlock = ConstU32<8>;
+	type MaxPowDifficulty = ConstU8<24>;
+	type MaxStaffPerHospital = ConstU32<100>;
+	type WeightInfo = ();
+}
+
+impl crate::Config for Test {
+	type AdminOrigin = frame_system::EnsureRoot<u64>;
+	type Registry = Registry;
+	type Council = RecordedCouncil;
+	type MaxHospitals = ConstU32<MAX_HOSPITALS>;
+	type MinHospitals = ConstU32<MIN_HOSPITALS>;
+	type MaxNodesPerHospital = ConstU32<MAX_NODES>;
+	type MaxPeerIdLen = ConstU32<64>;
+	type WeightInfo = ();
+}
+
+pub const MAX_HOSPITALS: u32 = 6;
+pub const MIN_HOSPITALS: u32 = 4;
+pub const MAX_NODES: u32 = 2;
+
+/// The founding hospitals.
+pub const FOUNDERS: [u64; 4] = [1, 2, 3, 4];
+/// A hospital applying to join.
+pub const NEWCOMER: u64 = 5;
+pub const DOCTOR: u64 = 10;
+
+thread_local! {
+	static COUNCIL: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The council's membership as the consortium sets it.
+pub struct RecordedCouncil;
+
+impl ChangeMembers<u64> for RecordedCouncil {
+	fn change_members_sorted(_incoming: &[u64], _outgoing: &[u64], sorted_new: &[u64]) {
+		COUNCIL.with(|c| *c.borrow_mut() = sorted_new.to_vec());
+	}
+}
+
+pub fn council() -> Vec<u64> {
+	COUNCIL.with(|c| c.borrow().clone())
+}
+
+/// An Ed25519 libp2p peer id (identity multihash of a 32-byte key + protobuf header).
+pub fn peer(seed: u8) -> Vec<u8> {
+	let mut id = vec![0x00, 0x24, 0x08, 0x01, 0x12, 0x20];
+	id.extend([seed; 32]);
+	id
+}
+
+/// Four founding hospitals (one with a doctor), each with one node.
+pub fn build() -> sp_io::TestExternalities {
+	let mut members: Vec<_> =
+		FOUNDERS.iter().map(|h| GenesisMember::placeholder(*h, Role::Hospital, None)).collect();
+	members.push(GenesisMember::placeholder(DOCTOR, Role::Doctor, Some(1)));
+	let storage = RuntimeGenesisConfig {
+		registry: pallet_ehr_registry::GenesisConfig { members, pow_difficulty: 0 },
+		consortium: crate::GenesisConfig {
+			hospitals: FOUNDERS.iter().map(|h| (*h, vec![peer(*h as u8)])).collect(),
+		},
+		..Default::default()
+	}
+	.build_storage()
+	.expect("valid genesis");
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+/// Runs `test` on the default state, then checks the pallet's invariants.
+pub fn new_test_ext(test: impl FnOnce()) {
+	build().execute_with(|| {
+		test();
+		Consortium::do_try_state().expect("consortium invariants hold after the test");
+	});
+}
+
+pub fn last_event() -> RuntimeEvent {
+	System::events().pop().expect("an event").event
+}

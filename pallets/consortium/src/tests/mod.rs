@@ -1,0 +1,5 @@
+//! Unit tests of the consortium: admission, removal and the validator floor, nodes, and
+//! the validator sets handed to the session pallet.
+
+mod admission;
+mod nodes;
