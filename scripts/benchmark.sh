@@ -4,6 +4,7 @@
 #
 #   scripts/benchmark.sh                 all pallets, full precision (steps 50, repeat 20)
 #   scripts/benchmark.sh --quick         steps 10, repeat 5 (to check the pipeline)
+#   scripts/benchmark.sh PALLET...       only these (e.g. pallet_ehr_consortium)
 #
 # The node is built with `--features runtime-benchmarks` in its own target directory
 # (next to the shared one), so the production and test binaries are never replaced by a
@@ -13,11 +14,14 @@ set -euo pipefail
 cd "$EHR_ROOT"
 
 steps=50 repeat=20
-case "${1:-}" in
-  --quick) steps=10 repeat=5 ;;
-  "") ;;
-  *) die "unknown option '$1' (expected --quick)" ;;
-esac
+only=()
+for arg in "$@"; do
+  case "$arg" in
+    --quick) steps=10 repeat=5 ;;
+    pallet_*) only+=("$arg") ;;
+    *) die "unknown argument '$arg' (expected --quick or a pallet name such as pallet_ehr_records)" ;;
+  esac
+done
 
 "$EHR_ROOT/scripts/setup.sh"
 ehr_wasm_env || die "no Wasm toolchain"
@@ -31,8 +35,11 @@ declare -A pallets=(
   [pallet_ehr_registry]=pallets/registry
   [pallet_ehr_consent]=pallets/consent
   [pallet_ehr_records]=pallets/records
+  [pallet_ehr_consortium]=pallets/consortium
 )
-for pallet in "${!pallets[@]}"; do
+[ ${#only[@]} -gt 0 ] || only=("${!pallets[@]}")
+for pallet in "${only[@]}"; do
+  [ -n "${pallets[$pallet]:-}" ] || die "no pallet '$pallet' (known: ${!pallets[*]})"
   out="${pallets[$pallet]}/src/weights.rs"
   log "benchmarking $pallet → $out"
   "$node" benchmark pallet --chain dev --pallet "$pallet" --extrinsic '*' \

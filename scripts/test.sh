@@ -19,7 +19,7 @@ cargo test --locked --profile "$EHR_PROFILE" --workspace --no-fail-fast -- --noc
 
 log "benchmark tests: every pallet benchmark runs once against its mock runtime"
 cargo test --locked --profile "$EHR_PROFILE" --features runtime-benchmarks --lib \
-  -p pallet-ehr-registry -p pallet-ehr-consent -p pallet-ehr-records
+  -p pallet-ehr-registry -p pallet-ehr-consent -p pallet-ehr-records -p pallet-ehr-consortium
 
 log "Polkadot.js compatibility (no custom types) against a dev node"
 # `cargo test` above built the node binary for the node tests: use that very binary.

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# The operator's side of a hospital joining an ehr-chain consortium (see README,
+# "Joining the consortium as a new hospital").
+#
+#   scripts/hospital-node.sh keys [--base-path DIR]
+#       Generates the node's network key (once) and prints its peer id, in base58 and as
+#       the hex bytes the council's admission motion takes.
+#   scripts/hospital-node.sh start --chain SPEC --bootnodes ADDR... [--base-path DIR]
+#                               [--port P2P] [--rpc-port RPC] [--name NAME] [--public-addr MULTIADDR]
+#       Starts the hospital's validator node (archive of finalized blocks, ParityDB).
+#   scripts/hospital-node.sh session-keys ACCOUNT [--rpc-port RPC]
+#       Generates session keys (Aura + GRANDPA) in the running node's keystore, with a proof
+#       that ACCOUNT (SS58 or 0x-hex) owns them; prints the `keys` and `proof` arguments of
+#       `session.setKeys`, which ACCOUNT submits once the council has admitted it.
+#   scripts/hospital-node.sh verify ACCOUNT [--rpc-port RPC]
+#       Reports the node's peers and finalized head, whether ACCOUNT is a consortium
+#       hospital, and the size of the current authority set.
+set -euo pipefail
+. "$(dirname "$0")/lib/common.sh"
+
+command="${1:-}"
+[ -n "$command" ] || die "usage: $0 keys|start|session-keys|verify ... (see the header of this script)"
+shift
+
+base_path="$EHR_ROOT/data/hospital"
+rpc_port=9944
+p2p_port=30333
+chain=""
+name="hospital"
+public_addr=""
+bootnodes=()
+account=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --base-path) base_path="$2"; shift 2 ;;
+    --rpc-port) rpc_port="$2"; shift 2 ;;
+    --port) p2p_port="$2"; shift 2 ;;
+    --chain) chain="$2"; shift 2 ;;
+    --name) name="$2"; shift 2 ;;
+    --public-addr) public_addr="$2"; shift 2 ;;
+    --bootnodes) shift; while [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; do bootnodes+=(--bootnodes "$1"); shift; done ;;
+    --*) die "unknown option '$1'" ;;
+    *) [ -z "$account" ] || die "unexpected argument '$1'"; account="$1"; shift ;;
+  esac
+done
+
+node_bin() {
+  [ -x "$EHR_NODE_BIN" ] || ehr_build_node
+  echo "$EHR_NODE_BIN"
+}
+
+rpc() { # method, params (JSON)
+  curl -sS -m 10 -H 'Content-Type: application/json' \
+    -d "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"$1\",\"params\":$2}" "http://127.0.0.1:$rpc_port" \
+    || die "no RPC answer on 127.0.0.1:$rpc_port: is the node running?"
+}
+
+# The 32-byte account id (0x-hex) of an SS58 address or a 0x-hex account.
+account_hex() {
+  python3 - "$1" <<'PY'
+import sys, hashlib
+text = sys.argv[1]
+if text.startswith("0x"):
+    raw = bytes.fromhex(text[2:])
+else:
+    alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+    n = 0
+    for c in text:
+        if c not in alphabet:
+            sys.exit(f"'{text}' is neither an SS58 address nor 0x-hex")
+        n = n * 58 + alphabet.index(c)
+    data = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    prefix_len = 1 if data[0] < 64 else 2
+    body, checksum = data[:-2], data[-2:]
+    if hashlib.blake2b(b"SS58PRE" + body, digest_size=64).digest()[:2] != checksum:
+        sys.exit(f"'{text}': bad SS58 checksum")
+    raw = body[prefix_len:]
+if len(raw) != 32:
+    sys.exit(f"'{text}' is not a 32-byte account")
+print("0x" + raw.hex())
+PY
+}
+
+case "$command" in
+  keys)
+    mkdir -p "$base_path"
+    key_file="$base_path/node-key"
+    if [ ! -f "$key_file" ]; then
+      "$(node_bin)" key generate-node-key --file "$key_file" 2>/dev/null
+      chmod 600 "$key_file"
+      log "generated the node key in $key_file (keep it secret; back it up)"
+    fi
+    peer_id=$("$(node_bin)" key inspect-node-key --file "$key_file")
+    peer_hex=$(python3 - "$peer_id" <<'PY'
+import sys
+alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+text = sys.argv[1]; n = 0
+for c in text: n = n * 58 + alphabet.index(c)
+zeros = len(text) - len(text.lstrip("1"))
+print("0x" + (b"\0" * zeros + n.to_bytes((n.bit_length() + 7) // 8, "big")).hex())
+PY
+)
+    echo "peer id:            $peer_id"
+    echo "node (motion arg):  $peer_hex"
+    ;;
+  start)
+    [ -n "$chain" ] || die "start needs --chain (the consortium's raw chain spec file)"
+    [ -f "$base_path/node-key" ] || die "no node key in $base_path: run '$0 keys' first"
+    args=(--chain "$chain" --validator --name "$name" --base-path "$base_path"
+      --node-key-file "$base_path/node-key" --port "$p2p_port" --rpc-port "$rpc_port"
+      --state-pruning archive-canonical --blocks-pruning archive-canonical "${bootnodes[@]}")
+    [ -z "$public_addr" ] || args+=(--public-addr "$public_addr")
+    log "starting $name: p2p port $p2p_port, RPC 127.0.0.1:$rpc_port, data $base_path"
+    exec "$(node_bin)" "${args[@]}"
+    ;;
+  session-keys)
+    [ -n "$account" ] || die "session-keys needs the hospital's ACCOUNT"
+    owner=$(account_hex "$account")
+    rpc author_rotateKeysWithOwner "[\"$owner\"]" | python3 -c '
+import json, sys
+answer = json.load(sys.stdin)
+if "error" in answer:
+    sys.exit("node refused: %s (RPC methods must be unsafe on 127.0.0.1)" % answer["error"])
+print("keys:  " + answer["result"]["keys"])
+print("proof: " + answer["result"]["proof"])'
+    ;;
+  verify)
+    [ -n "$account" ] || die "verify needs the hospital's ACCOUNT"
+    owner=$(account_hex "$account")
+    health=$(rpc system_health '[]')
+    hospitals=$(rpc state_call '["ConsortiumApi_hospitals", "0x"]')
+    authorities=$(rpc state_call '["AuraApi_authorities", "0x"]')
+    finalized=$(rpc chain_getFinalizedHead '[]')
+    python3 - "$owner" "$health" "$hospitals" "$authorities" <<'PY'
+import json, sys
+owner = sys.argv[1][2:]
+health = json.loads(sys.argv[2])["result"]
+def ids(answer):  # SCALE Vec<[u8; 32]>
+    data = bytes.fromhex(json.loads(answer)["result"][2:])
+    mode = data[0] & 3
+    n, off = (data[0] >> 2, 1) if mode == 0 else (int.from_bytes(data[:2], "little") >> 2, 2)
+    return [data[off + 32 * i: off + 32 * (i + 1)].hex() for i in range(n)]
+hospitals = ids(sys.argv[3])
+print(f"peers:                {health['peers']} (syncing: {health['isSyncing']})")
+print(f"consortium hospital:  {'yes' if owner in hospitals else 'NO: ask the council to admit it'}"
+      f" ({len(hospitals)} hospitals)")
+print(f"authorities:          {len(ids(sys.argv[4]))} Aura keys in the current set")
+PY
+    echo "finalized head:       $(echo "$finalized" | sed -n 's/.*"result":"\([^"]*\)".*/\1/p')"
+    ;;
+  *) die "unknown command '$command' (keys, start, session-keys, verify)" ;;
+esac
