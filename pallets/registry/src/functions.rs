@@ -5,8 +5,8 @@
 use crate::{pallet::*, pow, types::*, weights::WeightInfo};
 use alloc::vec::Vec;
 use ehr_primitives::registry::{
-	ApplicantRole, EncryptionKey, Inability, MemberRegistry, MemberStatus, PendingApplication,
-	ProfileCommitment, Role, Standing,
+	ApplicantRole, EncryptionKey, Inability, MemberStatus, PendingApplication, ProfileCommitment,
+	Role, Standing,
 };
 use frame_support::{
 	ensure,
@@ -544,60 +544,5 @@ impl<T: Config> Pallet<T> {
 			submitted_at: a.submitted_at,
 			expires_at: a.expires_at,
 		})
-	}
-}
-
-impl<T: Config> MemberRegistry<T::AccountId> for Pallet<T> {
-	fn role_of(who: &T::AccountId) -> Option<Role> {
-		Members::<T>::get(who).map(|m| m.role)
-	}
-
-	fn acting_role(who: &T::AccountId) -> Result<Role, Inability> {
-		Self::acting_role(who)
-	}
-
-	fn hospital_of(who: &T::AccountId) -> Option<T::AccountId> {
-		Members::<T>::get(who).and_then(|m| m.hospital)
-	}
-
-	fn encryption_key(who: &T::AccountId) -> Option<EncryptionKey> {
-		Members::<T>::get(who).map(|m| m.encryption_key)
-	}
-
-	fn is_staff_of(who: &T::AccountId, hospital: &T::AccountId) -> bool {
-		Self::is_staff_of(who, hospital)
-	}
-}
-
-impl<T: Config> ehr_primitives::consortium::HospitalRegistry<T::AccountId> for Pallet<T> {
-	fn admit_hospital(
-		hospital: &T::AccountId,
-		profile_commitment: ProfileCommitment,
-		encryption_key: EncryptionKey,
-	) -> DispatchResult {
-		match Members::<T>::get(hospital) {
-			// Already a hospital (admitted by the admin origin, or coming back): reinstate.
-			Some(member) if member.role == Role::Hospital => match member.status {
-				MemberStatus::Suspended => {
-					Self::do_set_status(Actor::Consortium, hospital.clone(), MemberStatus::Active)
-				}
-				MemberStatus::Active => Ok(()),
-			},
-			_ => Self::do_register_organisation(
-				hospital.clone(),
-				Role::Hospital,
-				profile_commitment,
-				encryption_key,
-			),
-		}
-	}
-
-	fn suspend_hospital(hospital: &T::AccountId) -> DispatchResult {
-		match Members::<T>::get(hospital) {
-			Some(member) if member.status == MemberStatus::Active => {
-				Self::do_set_status(Actor::Consortium, hospital.clone(), MemberStatus::Suspended)
-			}
-			_ => Ok(()),
-		}
 	}
 }

@@ -49,6 +49,7 @@ mod functions;
 #[cfg(any(feature = "try-runtime", test))]
 mod invariants;
 pub mod pow;
+mod traits;
 pub mod types;
 pub mod weights;
 
