@@ -8,6 +8,9 @@ pub struct Cli {
 
 	#[clap(flatten)]
 	pub run: sc_cli::RunCmd,
+
+	#[clap(flatten)]
+	pub recovery: crate::recovery::RecoveryParams,
 }
 
 /// The subcommands every Substrate node offers, plus benchmarks.

@@ -110,13 +110,14 @@ pub fn run() -> sc_cli::Result<()> {
 		}
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
+			let recovery = cli.recovery.clone();
 			runner.run_node_until_exit(|config| async move {
 				match config.network.network_backend {
-					NetworkBackendType::Libp2p => {
-						service::new_full::<sc_network::NetworkWorker<Block, Hash>>(config)
-					}
+					NetworkBackendType::Libp2p => service::new_full::<
+						sc_network::NetworkWorker<Block, Hash>,
+					>(config, recovery),
 					NetworkBackendType::Litep2p => {
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config, recovery)
 					}
 				}
 				.map_err(sc_cli::Error::Service)

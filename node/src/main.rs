@@ -9,6 +9,7 @@ mod cli;
 mod command;
 mod consensus;
 mod permissioning;
+mod recovery;
 mod rpc;
 mod service;
 

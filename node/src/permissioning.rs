@@ -6,7 +6,9 @@
 //! mode: authorized nodes are dialed and kept, everyone else is refused. Every authorized
 //! node but itself is reserved even when the node itself is not (yet) authorized, so a
 //! newly admitted hospital's node reaches the consortium as soon as the consortium's
-//! nodes see its admission finalized, however far behind its own chain is.
+//! nodes see its admission finalized, however far behind its own chain is. An operator
+//! who pins the node to some peers (`--reserved-only --reserved-nodes`) keeps just those
+//! of them that are authorized.
 
 use crate::service::FullClient;
 use ehr_primitives::{consortium::ConsortiumApi, opaque::Block};
@@ -43,28 +45,37 @@ fn authorized_peers(
 		.collect())
 }
 
-/// Keeps the network's reserved peers equal to the chain's authorized peers. Runs until
-/// the node stops.
-pub async fn run(client: Arc<FullClient>, network: Arc<dyn NetworkService>) {
+/// Keeps the network's reserved peers equal to the chain's authorized peers — or, if the
+/// operator pinned the node to some peers (`--reserved-only --reserved-nodes ...`), to
+/// those of them the chain authorizes. Runs until the node stops.
+pub async fn run(
+	client: Arc<FullClient>,
+	network: Arc<dyn NetworkService>,
+	pinned: Option<HashSet<PeerId>>,
+) {
 	let local = network.local_peer_id();
 	let mut applied: Option<HashSet<PeerId>> = None;
-	let mut apply = |hash| match authorized_peers(&client, hash, &local) {
-		Ok(peers) if applied.as_ref() != Some(&peers) => {
-			log::info!(
-				target: LOG_TARGET,
-				"🔐 {} authorized consortium peers (local node {})",
-				peers.len(),
-				if applied.is_none() { "starting reserved-only" } else { "updated" },
-			);
-			network.set_authorized_peers(peers.clone());
-			if applied.is_none() {
-				network.set_authorized_only(true);
+	let mut apply =
+		|hash| match authorized_peers(&client, hash, &local).map(|peers| match &pinned {
+			Some(pinned) => peers.intersection(pinned).copied().collect(),
+			None => peers,
+		}) {
+			Ok(peers) if applied.as_ref() != Some(&peers) => {
+				log::info!(
+					target: LOG_TARGET,
+					"🔐 {} authorized consortium peers (local node {})",
+					peers.len(),
+					if applied.is_none() { "starting reserved-only" } else { "updated" },
+				);
+				network.set_authorized_peers(peers.clone());
+				if applied.is_none() {
+					network.set_authorized_only(true);
+				}
+				applied = Some(peers);
 			}
-			applied = Some(peers);
-		}
-		Ok(_) => {}
-		Err(e) => log::warn!(target: LOG_TARGET, "{e}; keeping the current peers"),
-	};
+			Ok(_) => {}
+			Err(e) => log::warn!(target: LOG_TARGET, "{e}; keeping the current peers"),
+		};
 
 	apply(client.info().finalized_hash);
 	let mut finalized = client.finality_notification_stream();

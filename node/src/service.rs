@@ -1,7 +1,10 @@
 //! The node service: client, database, transaction pool, networking, RPC, and the Aura
 //! and GRANDPA tasks (set up in `consensus`).
 
-use crate::consensus;
+use crate::{
+	consensus,
+	recovery::{audit, RecoveryMetrics, RecoveryParams},
+};
 use ehr_primitives::{opaque::Block, Hash};
 use ehr_runtime::apis::RuntimeApi;
 use sc_client_api::{Backend, BlockBackend};
@@ -105,10 +108,17 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 }
 
 /// Builds and starts a full node: networking, RPC, and — on a validator — Aura authoring
-/// and the GRANDPA voter.
+/// and the GRANDPA voter. The database is checked first, and quarantined if it fails
+/// (see `recovery`).
 pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 	config: Configuration,
+	recovery: RecoveryParams,
 ) -> Result<TaskManager, ServiceError> {
+	let recovery_metrics = config
+		.prometheus_registry()
+		.map(RecoveryMetrics::register)
+		.transpose()
+		.map_err(|e| ServiceError::Other(format!("registering recovery metrics: {e}")))?;
 	let sc_service::PartialComponents {
 		client,
 		backend,
@@ -118,7 +128,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 		select_chain,
 		transaction_pool,
 		other: (block_import, grandpa_link, mut telemetry),
-	} = new_partial(&config)?;
+	} = crate::recovery::open_verified(&config, &recovery, recovery_metrics.as_ref())?;
 
 	let mut net_config = sc_network::config::FullNetworkConfiguration::<Block, Hash, N>::new(
 		&config.network,
@@ -138,6 +148,8 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 			net_config.peer_store_handle(),
 		);
 	net_config.add_notification_protocol(grandpa_protocol_config);
+	let (audit_config, audit_protocol, audit_requests) = audit::protocol::<N>(&genesis_hash);
+	net_config.add_request_response_protocol(audit_config);
 
 	let warp_sync = Arc::new(sc_consensus_grandpa::warp_proof::NetworkProvider::new(
 		backend.clone(),
@@ -161,11 +173,35 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 			gap_sync_body_policy: None,
 		})?;
 
+	task_manager.spawn_handle().spawn(
+		"audit-answers",
+		None,
+		audit::serve(client.clone(), audit_requests),
+	);
+	let (audit_handle, audit_task) = audit::Auditor {
+		client: client.clone(),
+		network: network.clone(),
+		sync: sync_service.clone(),
+		protocol: audit_protocol,
+		interval: recovery.audit_interval(),
+		database: config.database.path().map(Into::into),
+		metrics: recovery_metrics,
+	}
+	.start();
+	if !recovery.no_self_healing {
+		task_manager.spawn_handle().spawn("audit", None, audit_task);
+	}
+
 	// Only the consortium's nodes may connect.
+	let pinned = (config.network.default_peers_set.non_reserved_mode
+		== sc_network::config::NonReservedPeerMode::Deny)
+		.then(|| {
+			config.network.default_peers_set.reserved_nodes.iter().map(|r| r.peer_id).collect()
+		});
 	task_manager.spawn_handle().spawn(
 		"consortium-permissioning",
 		None,
-		crate::permissioning::run(client.clone(), network.clone()),
+		crate::permissioning::run(client.clone(), network.clone(), pinned),
 	);
 
 	if config.offchain_worker.enabled {
@@ -204,6 +240,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 			crate::rpc::create_full(crate::rpc::FullDeps {
 				client: client.clone(),
 				pool: pool.clone(),
+				audit: audit_handle.clone(),
 			})
 			.map_err(Into::into)
 		})

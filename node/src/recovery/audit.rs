@@ -1,0 +1,450 @@
+//! The peer audit: does the local finalized chain agree with the majority of the peers?
+//!
+//! Every `--audit-interval` seconds (10 minutes by default), or when asked over RPC
+//! (`ehr_runAudit`), the node asks each connected peer, over the request-response
+//! protocol `/<genesis>/ehr/audit/1`, for the hashes of the blocks it finalized at a few
+//! recent heights, and compares them with its own. Peers that disagree with the local
+//! node are reported by peer id. If the local node disagrees with a strict majority of
+//! the peers at a finalized height — which finality makes impossible unless the local
+//! database is corrupt — it raises an alert, marks its database for quarantine and
+//! restarts itself; the start-up check then quarantines the database and the node
+//! resyncs. The last result is kept for `ehr_lastAudit`.
+
+use super::{recovery_marker, RecoveryMetrics, LOG_TARGET};
+use crate::service::FullClient;
+use codec::{Decode, Encode};
+use ehr_primitives::{opaque::Block, Hash};
+use futures::{
+	channel::{mpsc, oneshot},
+	future::{join_all, select, Either},
+	StreamExt,
+};
+use sc_network::{
+	request_responses::{IncomingRequest, OutgoingResponse},
+	service::traits::NetworkService,
+	IfDisconnected, NetworkBackend, ProtocolName,
+};
+use sc_network_sync::SyncingService;
+use sc_network_types::PeerId;
+use sp_blockchain::HeaderBackend;
+use std::{
+	collections::HashMap,
+	path::PathBuf,
+	sync::{Arc, Mutex},
+	time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+/// How long a peer has to answer.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Most heights one request asks about.
+const MAX_HEIGHTS: usize = 16;
+
+/// The question: hashes of finalized blocks at these heights.
+#[derive(Encode, Decode)]
+struct AuditRequest {
+	heights: Vec<u32>,
+}
+
+/// The answer: the responder's finalized height, and its finalized block at each asked
+/// height (`None` where it has not finalized that far).
+#[derive(Encode, Decode, Clone, Debug, PartialEq)]
+pub struct AuditResponse {
+	pub finalized: u32,
+	pub hashes: Vec<Option<Hash>>,
+}
+
+/// The outcome of an audit.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum Verdict {
+	/// The local chain agrees with the majority at every height compared.
+	Agreed,
+	/// The local chain disagrees with a strict majority of peers at this finalized height.
+	LocalDivergence { height: u32 },
+	/// Too few answers to form a majority.
+	NoMajority,
+	/// No peer to ask.
+	NoPeers,
+	/// Nothing finalized yet beyond genesis.
+	NothingFinalized,
+}
+
+/// What `ehr_lastAudit` reports.
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditReport {
+	/// When the audit ran, ms since the Unix epoch.
+	pub at: u64,
+	pub local_finalized: u32,
+	pub heights: Vec<u32>,
+	pub peers_asked: u32,
+	/// Peers whose finalized hashes all match the local ones.
+	pub agreeing: Vec<String>,
+	/// Peers that gave another hash at some height (the minority, unless the verdict is a
+	/// local divergence).
+	pub disagreeing: Vec<String>,
+	/// Peers that did not answer.
+	pub unreachable: Vec<String>,
+	pub verdict: Verdict,
+	/// What the node did about it.
+	pub action: String,
+}
+
+/// The part of a judgement that depends only on the answers.
+#[derive(Debug, PartialEq)]
+pub struct Judgement {
+	pub agreeing: Vec<PeerId>,
+	pub disagreeing: Vec<PeerId>,
+	pub unreachable: Vec<PeerId>,
+	pub verdict: Verdict,
+}
+
+/// Compares the local finalized hashes at `heights` with the peers' answers.
+pub fn judge(
+	heights: &[u32],
+	local: &[Hash],
+	answers: &[(PeerId, Option<AuditResponse>)],
+) -> Judgement {
+	let mut judgement = Judgement {
+		agreeing: vec![],
+		disagreeing: vec![],
+		unreachable: vec![],
+		verdict: Verdict::NoMajority,
+	};
+	for (peer, answer) in answers {
+		match answer {
+			None => judgement.unreachable.push(*peer),
+			Some(answer) => {
+				let agrees = answer
+					.hashes
+					.iter()
+					.zip(local)
+					.all(|(theirs, ours)| theirs.as_ref().is_none_or(|h| h == ours));
+				if agrees {
+					judgement.agreeing.push(*peer);
+				} else {
+					judgement.disagreeing.push(*peer);
+				}
+			}
+		}
+	}
+	let mut compared = false;
+	for (i, (height, ours)) in heights.iter().zip(local).enumerate() {
+		let mut counts: HashMap<Hash, usize> = HashMap::new();
+		let mut answered = 0usize;
+		for (_, answer) in answers {
+			if let Some(Some(hash)) = answer.as_ref().and_then(|a| a.hashes.get(i)) {
+				*counts.entry(*hash).or_default() += 1;
+				answered += 1;
+			}
+		}
+		// A strict majority of at least two peers: one peer alone never decides.
+		let Some((majority, votes)) = counts.into_iter().max_by_key(|(_, n)| *n) else { continue };
+		if votes < 2 || votes * 2 <= answered {
+			continue;
+		}
+		compared = true;
+		if majority != *ours {
+			judgement.verdict = Verdict::LocalDivergence { height: *height };
+			return judgement;
+		}
+	}
+	if compared {
+		judgement.verdict = Verdict::Agreed;
+	}
+	judgement
+}
+
+/// The heights an audit compares: the finalized head and a spread of heights behind it.
+fn heights_to_compare(finalized: u32) -> Vec<u32> {
+	let mut heights: Vec<u32> = [0u32, 1, 3, 10, 30, 100, 300, 1000]
+		.iter()
+		.filter_map(|back| finalized.checked_sub(*back))
+		.filter(|h| *h > 0)
+		.collect();
+	heights.dedup();
+	heights
+}
+
+/// The protocol's name on this chain.
+fn protocol_name(genesis: &Hash) -> ProtocolName {
+	format!("/{}/ehr/audit/1", hex_string(genesis.as_bytes())).into()
+}
+
+fn hex_string(bytes: &[u8]) -> String {
+	bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The protocol's network configuration, and the queue of incoming questions.
+pub fn protocol<N: NetworkBackend<Block, Hash>>(
+	genesis: &Hash,
+) -> (N::RequestResponseProtocolConfig, ProtocolName, async_channel::Receiver<IncomingRequest>) {
+	let (sender, receiver) = async_channel::bounded(64);
+	let name = protocol_name(genesis);
+	let config =
+		N::request_response_config(name.clone(), vec![], 1024, 4096, REQUEST_TIMEOUT, Some(sender));
+	(config, name, receiver)
+}
+
+/// The local finalized hashes at `heights` (`None` beyond the finalized head).
+fn finalized_hashes(client: &FullClient, heights: &[u32]) -> AuditResponse {
+	let finalized = client.info().finalized_number;
+	let hashes = heights
+		.iter()
+		.map(|h| (*h <= finalized).then(|| client.hash(*h).ok().flatten()).flatten())
+		.collect();
+	AuditResponse { finalized, hashes }
+}
+
+/// Answers the peers' questions.
+pub async fn serve(client: Arc<FullClient>, requests: async_channel::Receiver<IncomingRequest>) {
+	while let Ok(request) = requests.recv().await {
+		let result = AuditRequest::decode(&mut &request.payload[..])
+			.ok()
+			.filter(|r| r.heights.len() <= MAX_HEIGHTS)
+			.map(|r| finalized_hashes(&client, &r.heights).encode())
+			.ok_or(());
+		let _ = request.pending_response.send(OutgoingResponse {
+			result,
+			reputation_changes: vec![],
+			sent_feedback: None,
+		});
+	}
+}
+
+/// Lets RPC read the last audit and ask for one now.
+#[derive(Clone)]
+pub struct AuditHandle {
+	last: Arc<Mutex<Option<AuditReport>>>,
+	trigger: mpsc::UnboundedSender<oneshot::Sender<AuditReport>>,
+}
+
+impl AuditHandle {
+	pub fn last(&self) -> Option<AuditReport> {
+		self.last.lock().ok().and_then(|last| last.clone())
+	}
+
+	/// Runs an audit now and returns its report.
+	pub async fn run_now(&self) -> Result<AuditReport, String> {
+		let (sender, receiver) = oneshot::channel();
+		self.trigger
+			.unbounded_send(sender)
+			.map_err(|_| "the audit task has stopped".to_string())?;
+		receiver.await.map_err(|_| "the audit was interrupted".to_string())
+	}
+}
+
+/// Everything the audit loop works with.
+pub struct Auditor {
+	pub client: Arc<FullClient>,
+	pub network: Arc<dyn NetworkService>,
+	pub sync: Arc<SyncingService<Block>>,
+	pub protocol: ProtocolName,
+	pub interval: Duration,
+	pub database: Option<PathBuf>,
+	pub metrics: Option<RecoveryMetrics>,
+}
+
+impl Auditor {
+	/// The audit loop and the handle RPC uses.
+	pub fn start(self) -> (AuditHandle, impl std::future::Future<Output = ()>) {
+		let (trigger, mut requests) = mpsc::unbounded();
+		let last = Arc::new(Mutex::new(None));
+		let handle = AuditHandle { last: last.clone(), trigger };
+		let task = async move {
+			loop {
+				let timer = futures_timer::Delay::new(self.interval);
+				let reply = match select(timer, requests.next()).await {
+					Either::Left(((), _)) => None,
+					Either::Right((Some(reply), _)) => Some(reply),
+					Either::Right((None, _)) => return,
+				};
+				let report = self.audit().await;
+				if let Ok(mut slot) = last.lock() {
+					*slot = Some(report.clone());
+				}
+				if let Some(reply) = reply {
+					let _ = reply.send(report);
+				}
+			}
+		};
+		(handle, task)
+	}
+
+	async fn audit(&self) -> AuditReport {
+		let finalized = self.client.info().finalized_number;
+		let heights = heights_to_compare(finalized);
+		let local: Vec<Hash> =
+			finalized_hashes(&self.client, &heights).hashes.into_iter().flatten().collect();
+		let peers: Vec<PeerId> = self
+			.sync
+			.peers_info()
+			.await
+			.map(|peers| peers.into_iter().map(|(peer, _)| peer).collect())
+			.unwrap_or_default();
+		let question = AuditRequest { heights: heights.clone() }.encode();
+		let answers = join_all(peers.iter().map(|peer| {
+			let question = question.clone();
+			async move {
+				let answer = self
+					.network
+					.request(
+						*peer,
+						self.protocol.clone(),
+						question,
+						None,
+						IfDisconnected::ImmediateError,
+					)
+					.await
+					.ok()
+					.and_then(|(bytes, _)| AuditResponse::decode(&mut &bytes[..]).ok());
+				(*peer, answer)
+			}
+		}))
+		.await;
+		let judgement = if heights.is_empty() {
+			Judgement {
+				agreeing: vec![],
+				disagreeing: vec![],
+				unreachable: vec![],
+				verdict: Verdict::NothingFinalized,
+			}
+		} else if peers.is_empty() {
+			Judgement {
+				agreeing: vec![],
+				disagreeing: vec![],
+				unreachable: vec![],
+				verdict: Verdict::NoPeers,
+			}
+		} else {
+			judge(&heights, &local, &answers)
+		};
+		let action = self.act(&judgement.verdict);
+		if let Some(metrics) = &self.metrics {
+			metrics.audit_runs.inc();
+			metrics.audit_agreeing_peers.set(judgement.agreeing.len() as u64);
+			metrics.audit_disagreeing_peers.set(judgement.disagreeing.len() as u64);
+		}
+		let report = AuditReport {
+			at: SystemTime::now()
+				.duration_since(UNIX_EPOCH)
+				.map(|d| d.as_millis() as u64)
+				.unwrap_or(0),
+			local_finalized: finalized,
+			heights,
+			peers_asked: peers.len() as u32,
+			agreeing: judgement.agreeing.iter().map(ToString::to_string).collect(),
+			disagreeing: judgement.disagreeing.iter().map(ToString::to_string).collect(),
+			unreachable: judgement.unreachable.iter().map(ToString::to_string).collect(),
+			verdict: judgement.verdict,
+			action,
+		};
+		match &report.verdict {
+			Verdict::Agreed if report.disagreeing.is_empty() => log::info!(
+				target: LOG_TARGET,
+				"🔎 audit: finalized #{} agrees with all {} answering peers",
+				finalized,
+				report.agreeing.len()
+			),
+			Verdict::Agreed => log::warn!(
+				target: LOG_TARGET,
+				"🔎 audit: finalized #{} agrees with the majority; peers in the minority: {:?}",
+				finalized,
+				report.disagreeing
+			),
+			other => {
+				log::info!(target: LOG_TARGET, "🔎 audit: {other:?} ({} peers asked)", report.peers_asked)
+			}
+		}
+		report
+	}
+
+	/// On a local divergence: alert, mark the database for quarantine, restart.
+	fn act(&self, verdict: &Verdict) -> String {
+		let Verdict::LocalDivergence { height } = verdict else { return "none".into() };
+		if let Some(metrics) = &self.metrics {
+			metrics.audit_local_divergences.inc();
+		}
+		log::error!(
+			target: LOG_TARGET,
+			"🚨 the local finalized chain disagrees with the peers' majority at #{height}: the \
+			 local database is corrupt. Restarting to quarantine it and resync."
+		);
+		let Some(database) = &self.database else {
+			return "alert only: the database location is unknown".into();
+		};
+		let reason = format!("the peers' majority finalized another block at #{height}");
+		if let Err(e) = std::fs::write(recovery_marker(database), &reason) {
+			log::error!(target: LOG_TARGET, "cannot mark the database for recovery: {e}");
+			return format!("alert only: marking the database failed: {e}");
+		}
+		restart_process();
+		"restarting to quarantine the database".into()
+	}
+}
+
+/// Replaces this process with a fresh start of the same command line. The database is
+/// quarantined at that start, so it need not be closed cleanly here.
+fn restart_process() {
+	use std::os::unix::process::CommandExt;
+	let Ok(program) = std::env::current_exe() else { return };
+	let error = std::process::Command::new(program).args(std::env::args_os().skip(1)).exec();
+	log::error!(target: LOG_TARGET, "restarting failed: {error}; restart the node to recover");
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn answer(hashes: &[u8]) -> Option<AuditResponse> {
+		Some(AuditResponse {
+			finalized: 100,
+			hashes: hashes.iter().map(|b| Some(Hash::repeat_byte(*b))).collect(),
+		})
+	}
+
+	#[test]
+	fn agreement_and_minority_peers() {
+		let peers: Vec<PeerId> = (0..4).map(|_| PeerId::random()).collect();
+		let local = [Hash::repeat_byte(1), Hash::repeat_byte(2)];
+		let answers = vec![
+			(peers[0], answer(&[1, 2])),
+			(peers[1], answer(&[1, 2])),
+			(peers[2], answer(&[1, 9])),
+			(peers[3], None),
+		];
+		let judgement = judge(&[10, 9], &local, &answers);
+		assert_eq!(judgement.verdict, Verdict::Agreed);
+		assert_eq!(judgement.agreeing, vec![peers[0], peers[1]]);
+		assert_eq!(judgement.disagreeing, vec![peers[2]]);
+		assert_eq!(judgement.unreachable, vec![peers[3]]);
+	}
+
+	#[test]
+	fn disagreeing_with_the_majority_is_a_local_divergence() {
+		let peers: Vec<PeerId> = (0..3).map(|_| PeerId::random()).collect();
+		let local = [Hash::repeat_byte(7), Hash::repeat_byte(2)];
+		let answers: Vec<_> = peers.iter().map(|p| (*p, answer(&[1, 2]))).collect();
+		assert_eq!(
+			judge(&[10, 9], &local, &answers).verdict,
+			Verdict::LocalDivergence { height: 10 }
+		);
+	}
+
+	#[test]
+	fn one_peer_or_a_split_decides_nothing() {
+		let peers: Vec<PeerId> = (0..2).map(|_| PeerId::random()).collect();
+		let local = [Hash::repeat_byte(7)];
+		let lone = vec![(peers[0], answer(&[1]))];
+		assert_eq!(judge(&[10], &local, &lone).verdict, Verdict::NoMajority);
+		let split = vec![(peers[0], answer(&[1])), (peers[1], answer(&[2]))];
+		assert_eq!(judge(&[10], &local, &split).verdict, Verdict::NoMajority);
+	}
+
+	#[test]
+	fn heights_spread_back_from_the_finalized_head() {
+		assert_eq!(heights_to_compare(0), Vec::<u32>::new());
+		assert_eq!(heights_to_compare(5), vec![5, 4, 2]);
+		assert_eq!(heights_to_compare(2000), vec![2000, 1999, 1997, 1990, 1970, 1900, 1700, 1000]);
+	}
+}
