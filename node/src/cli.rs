@@ -11,6 +11,9 @@ pub struct Cli {
 
 	#[clap(flatten)]
 	pub recovery: crate::recovery::RecoveryParams,
+
+	#[clap(flatten)]
+	pub finality: crate::consensus::FinalityParams,
 }
 
 /// The subcommands every Substrate node offers, plus benchmarks.

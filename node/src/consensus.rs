@@ -26,9 +26,22 @@ use std::{sync::Arc, time::Duration};
 /// they let a syncing node verify finality without replaying every vote.
 pub const GRANDPA_JUSTIFICATION_PERIOD: u32 = 512;
 
-/// How often GRANDPA gossips votes. A third of a second, as in Substrate's defaults: on a
-/// consortium's few, well-connected nodes, rounds complete in about one gossip period.
-const GRANDPA_GOSSIP_DURATION: Duration = Duration::from_millis(333);
+/// Command-line settings of GRANDPA finality.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FinalityParams {
+	/// How many blocks behind the best block a validator votes. Substrate's default is 2,
+	/// a guard against the short forks of open block production; a consortium's few
+	/// known authors rarely fork, so by default a validator votes on its best block,
+	/// which finalizes a block about one gossip round after it is imported (measured:
+	/// p50 submit→finalized 10.4 s with 2, 4.1 s with 0, at 3 s slots).
+	#[arg(long, value_name = "BLOCKS", default_value_t = 0)]
+	pub grandpa_vote_delay: u32,
+
+	/// Milliseconds between GRANDPA vote gossips (Substrate's default 333): on a
+	/// consortium's few, well-connected nodes, a round completes in about one period.
+	#[arg(long, value_name = "MS", default_value_t = 333)]
+	pub grandpa_gossip_ms: u64,
+}
 
 /// Whether a block carries a GRANDPA justification (used to keep such blocks on disk).
 pub fn has_grandpa_justification(justifications: &Justifications) -> bool {
@@ -146,6 +159,7 @@ pub struct GrandpaStartParams<'a, N> {
 	pub task_manager: &'a TaskManager,
 	pub prometheus_registry: Option<Registry>,
 	pub telemetry: Option<TelemetryHandle>,
+	pub finality: FinalityParams,
 }
 
 /// Starts the GRANDPA voter as an essential task.
@@ -154,7 +168,7 @@ where
 	N: sc_network_gossip::Network<Block> + Clone + Send + Sync + 'static,
 {
 	let config = sc_consensus_grandpa::Config {
-		gossip_duration: GRANDPA_GOSSIP_DURATION,
+		gossip_duration: Duration::from_millis(params.finality.grandpa_gossip_ms.max(50)),
 		justification_generation_period: GRANDPA_JUSTIFICATION_PERIOD,
 		name: Some(params.node_name),
 		observer_enabled: false,
@@ -170,7 +184,7 @@ where
 		network: params.network,
 		sync: params.sync_service,
 		notification_service: params.notification_service,
-		voting_rule: sc_consensus_grandpa::VotingRulesBuilder::default().build(),
+		voting_rule: voting_rule(params.finality.grandpa_vote_delay),
 		prometheus_registry: params.prometheus_registry,
 		shared_voter_state: SharedVoterState::empty(),
 		telemetry: params.telemetry,
@@ -179,4 +193,16 @@ where
 
 	params.task_manager.spawn_essential_handle().spawn_blocking("grandpa-voter", None, voter);
 	Ok(())
+}
+
+/// Substrate's voting rules — vote `delay` blocks behind the best block, and on no more
+/// than three quarters of the unfinalized chain — or, for a delay of 0, none: vote on the
+/// best block.
+fn voting_rule(delay: u32) -> impl sc_consensus_grandpa::VotingRule<Block, FullClient> + Clone {
+	use sc_consensus_grandpa::{BeforeBestBlockBy, ThreeQuartersOfTheUnfinalizedChain};
+	let mut rules = sc_consensus_grandpa::VotingRulesBuilder::new();
+	if delay > 0 {
+		rules = rules.add(BeforeBestBlockBy(delay)).add(ThreeQuartersOfTheUnfinalizedChain);
+	}
+	rules.build()
 }

@@ -113,6 +113,7 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 	config: Configuration,
 	recovery: RecoveryParams,
+	finality: consensus::FinalityParams,
 ) -> Result<TaskManager, ServiceError> {
 	let recovery_metrics = config
 		.prometheus_registry()
@@ -291,6 +292,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 			task_manager: &task_manager,
 			prometheus_registry,
 			telemetry: telemetry.as_ref().map(|t| t.handle()),
+			finality,
 		})?;
 	}
 

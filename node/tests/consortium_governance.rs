@@ -20,7 +20,7 @@ use std::{
 const NODE: &str = env!("CARGO_BIN_EXE_ehr-node");
 const FINALITY: Duration = Duration::from_secs(60);
 /// Two session rotations (a validator-set change takes effect one session after it is
-/// planned) plus margin, at 20-block sessions of 3 s slots.
+/// planned) plus margin, at one-minute sessions.
 const SET_CHANGE: Duration = Duration::from_secs(300);
 
 type CouncilCall = pallet_collective::Call<ehr_runtime::Runtime, pallet_collective::Instance1>;

@@ -41,7 +41,7 @@ fn four_hospitals_finalize_and_survive_one_loss() {
 	let started = Instant::now();
 	let mut network = Network::start_local(Path::new(NODE), "consortium").expect("network starts");
 
-	// All four author and finalize; bounded by a generous multiple of 5 × 3 s slots.
+	// All four author and finalize; bounded by a generous multiple of 5 slots.
 	network.wait_all_finalized(5, Duration::from_secs(180)).expect("finality on all nodes");
 	eprintln!("all 4 nodes finalized #5 {:.1} s after start", started.elapsed().as_secs_f64());
 	let height = common_finalized_height(&network);

@@ -1,0 +1,196 @@
+//! The load: transactions signed before the run starts, then submitted over WebSocket at
+//! a controlled rate, each doctor's to its own hospital's node (a sender's nonces must
+//! reach one node in order: round-robin across nodes leaves them waiting in the future
+//! queue for gossip).
+
+use crate::chain::Participants;
+use codec::Encode;
+use ehr_primitives::records::{Category, ContentId};
+use ehr_runtime::{signing::signed_transaction, Nonce, RuntimeCall};
+use jsonrpsee::{core::client::ClientT, rpc_params, ws_client::WsClient};
+use sp_core::{Pair, H256};
+use std::{
+	collections::{BTreeMap, HashMap},
+	sync::{Arc, Mutex},
+	time::{Duration, Instant},
+};
+use tokio::sync::Semaphore;
+
+/// What each transaction of a run does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LoadKind {
+	/// `records.create`: a doctor anchors a new record of its patient.
+	Records,
+	/// `system.remark` of the same encoded size: the chain's floor.
+	Remark,
+}
+
+/// One pre-signed transaction.
+pub struct Signed {
+	pub hash: [u8; 32],
+	pub hex: String,
+	/// Its place in its sender's queue (0 for the first, whatever the nonce).
+	pub index: u32,
+}
+
+/// The call doctor `doctor` makes as its `n`-th write of a run.
+fn call(kind: LoadKind, participants: &Participants, doctor: usize, n: u64) -> RuntimeCall {
+	let digest = sp_io::hashing::sha2_256(
+		&[b"ehr-bench ciphertext".as_slice(), &(doctor as u64).to_le_bytes(), &n.to_le_bytes()]
+			.concat(),
+	);
+	let record: RuntimeCall = pallet_ehr_records::Call::create {
+		patient: participants.patients[doctor].public().into(),
+		category: Category::Observation,
+		cid: ContentId::from_sha256(digest),
+		ciphertext_sha256: digest,
+		// A 32-byte ephemeral key, 24-byte nonce and 16-byte tag around a 32-byte key.
+		patient_key: vec![0xa5; 104],
+		author_key: vec![0x5a; 104],
+	}
+	.into();
+	match kind {
+		LoadKind::Records => record,
+		LoadKind::Remark => {
+			// The same encoded size as the record write it stands in for.
+			let target = record.encoded_size();
+			let mut remark = vec![0u8; target.saturating_sub(4)];
+			loop {
+				let call: RuntimeCall =
+					frame_system::Call::remark { remark: remark.clone() }.into();
+				match call.encoded_size().cmp(&target) {
+					std::cmp::Ordering::Less => remark.push(0),
+					std::cmp::Ordering::Greater if !remark.is_empty() => {
+						remark.pop();
+					}
+					_ => return call,
+				}
+			}
+		}
+	}
+}
+
+/// Signs `per_doctor` transactions of `kind` for every doctor, from its nonce
+/// `first_nonces[doctor]` on, on all cores. Returns each doctor's queue in nonce order.
+pub fn presign(
+	kind: LoadKind,
+	participants: &Participants,
+	genesis: H256,
+	first_nonces: &[Nonce],
+	per_doctor: usize,
+) -> Vec<Vec<Signed>> {
+	let doctors = participants.doctors.len();
+	let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(doctors).max(1);
+	let mut queues: Vec<Vec<Signed>> = (0..doctors).map(|_| Vec::new()).collect();
+	std::thread::scope(|scope| {
+		let handles: Vec<_> = (0..threads)
+			.map(|t| {
+				scope.spawn(move || {
+					(t..doctors)
+						.step_by(threads)
+						.map(|d| {
+							let queue = (0..per_doctor)
+								.map(|n| {
+									let xt = signed_transaction(
+										&participants.doctors[d],
+										call(kind, participants, d, n as u64),
+										first_nonces[d] + n as Nonce,
+										genesis,
+									)
+									.encode();
+									Signed {
+										hash: sp_io::hashing::blake2_256(&xt),
+										hex: format!("0x{}", ehr_testnet::hex_encode(&xt)),
+										index: n as u32,
+									}
+								})
+								.collect::<Vec<_>>();
+							(d, queue)
+						})
+						.collect::<Vec<_>>()
+				})
+			})
+			.collect();
+		for handle in handles {
+			for (d, queue) in handle.join().expect("a signing thread panicked") {
+				queues[d] = queue;
+			}
+		}
+	});
+	queues
+}
+
+/// What happened to the submissions of a run.
+#[derive(Default)]
+pub struct SubmitLog {
+	/// When each accepted-or-pending transaction was sent.
+	pub sent_at: HashMap<[u8; 32], Instant>,
+	/// The sender and queue place of each sent transaction.
+	pub origin: HashMap<[u8; 32], (usize, u32)>,
+	/// Transactions the node refused at submission, by reason.
+	pub refused: BTreeMap<String, u64>,
+	pub refused_hashes: Vec<[u8; 32]>,
+	pub first_sent: Option<Instant>,
+	pub last_sent: Option<Instant>,
+}
+
+/// Submits the queues at `rate` transactions per second, interleaving doctors, each to its
+/// hospital's node, with at most `in_flight` requests outstanding. Returns when all are
+/// sent and answered.
+pub async fn submit(
+	clients: &[Arc<WsClient>],
+	participants: &Participants,
+	queues: Vec<Vec<Signed>>,
+	rate: u32,
+	in_flight: usize,
+	log: Arc<Mutex<SubmitLog>>,
+) {
+	let doctors = queues.len();
+	let total: usize = queues.iter().map(Vec::len).sum();
+	let mut queues: Vec<std::vec::IntoIter<Signed>> =
+		queues.into_iter().map(Vec::into_iter).collect();
+	let permits = Arc::new(Semaphore::new(in_flight));
+	let start = Instant::now();
+	let mut tick = tokio::time::interval(Duration::from_millis(5));
+	let mut sent = 0usize;
+	let mut tasks = tokio::task::JoinSet::new();
+	while sent < total {
+		tick.tick().await;
+		let due = ((start.elapsed().as_secs_f64() * f64::from(rate)) as usize).min(total);
+		while sent < due {
+			let doctor = sent % doctors;
+			sent += 1;
+			let Some(tx) = queues[doctor].next() else { continue };
+			let client = clients[participants.hospital_of(doctor).1].clone();
+			let permit = permits.clone().acquire_owned().await.expect("never closed");
+			let log = log.clone();
+			{
+				let now = Instant::now();
+				let mut log = log.lock().expect("not poisoned");
+				log.sent_at.insert(tx.hash, now);
+				log.origin.insert(tx.hash, (doctor, tx.index));
+				log.first_sent.get_or_insert(now);
+				log.last_sent = Some(now);
+			}
+			tasks.spawn(async move {
+				let result: Result<String, _> =
+					client.request("author_submitExtrinsic", rpc_params![tx.hex]).await;
+				drop(permit);
+				if let Err(e) = result {
+					let mut log = log.lock().expect("not poisoned");
+					log.sent_at.remove(&tx.hash);
+					log.refused_hashes.push(tx.hash);
+					*log.refused.entry(reason(&e.to_string())).or_default() += 1;
+				}
+			});
+		}
+		while tasks.try_join_next().is_some() {}
+	}
+	while tasks.join_next().await.is_some() {}
+}
+
+/// A refusal's reason without the parts that differ per transaction.
+fn reason(error: &str) -> String {
+	error.split(": 0x").next().unwrap_or(error).chars().take(160).collect()
+}

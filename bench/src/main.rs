@@ -1,0 +1,315 @@
+//! `ehr-bench`: record-write throughput and finality latency of a local ehr-chain
+//! consortium.
+//!
+//! Starts the hospital validators on 127.0.0.1 (real `ehr-node` processes) on a benchmark
+//! chain — the local consortium's genesis with bench doctors and patients registered —
+//! lets every patient grant treatment access, pre-signs record anchors (`records.create`)
+//! for every doctor, submits them over WebSocket at a controlled rate, each doctor to its
+//! hospital's node, follows the finalized chain and prints offered load, finalized
+//! writes/s, p50/p95/p99 submit→finalized and refusals; then the same with a
+//! `system.remark` load of the same encoded size as a baseline, and the ratio. The nodes
+//! are stopped when it ends, whatever happens.
+
+mod chain;
+mod follow;
+mod load;
+mod report;
+
+use chain::{Participants, HOSPITALS};
+use clap::Parser;
+use codec::{Decode, Encode};
+use ehr_primitives::records::Purpose;
+use ehr_runtime::{signing::signed_transaction, AccountId, Nonce, RuntimeCall};
+use ehr_testnet::{wait_until, Network, RpcClient};
+use jsonrpsee::ws_client::{WsClient, WsClientBuilder};
+use load::LoadKind;
+use report::RunReport;
+use sp_core::{Pair, H256};
+use std::{
+	path::PathBuf,
+	sync::{
+		atomic::{AtomicBool, Ordering},
+		Arc, Mutex,
+	},
+	time::{Duration, Instant},
+};
+
+#[derive(Debug, Parser)]
+#[command(about = "Record-write throughput and finality latency of a local ehr-chain consortium")]
+struct Args {
+	/// The `ehr-node` binary to run.
+	#[arg(long)]
+	node: PathBuf,
+	/// Hospital validators to start (1 to 4).
+	#[arg(long, default_value_t = 4)]
+	validators: usize,
+	/// Transactions per second to offer.
+	#[arg(long, default_value_t = 500)]
+	rate: u32,
+	/// Seconds of load per run.
+	#[arg(long, default_value_t = 60)]
+	duration: u64,
+	/// Doctors writing (each for its own patient, each signing its own nonces).
+	#[arg(long, default_value_t = 64)]
+	senders: usize,
+	/// The loads to run, in order.
+	#[arg(long, value_enum, value_delimiter = ',', default_value = "records,remark")]
+	loads: Vec<LoadKind>,
+	/// Most submissions awaiting the node's answer at once.
+	#[arg(long, default_value_t = 512)]
+	in_flight: usize,
+	/// Seconds to wait for finality after the last submission.
+	#[arg(long, default_value_t = 60)]
+	drain: u64,
+	/// Write the figures as JSON here.
+	#[arg(long)]
+	output: Option<PathBuf>,
+	/// An extra argument for every node (repeat for more), e.g. `--node-arg=--pool-limit=20000`.
+	#[arg(long = "node-arg", allow_hyphen_values = true)]
+	node_args: Vec<String>,
+}
+
+#[derive(serde::Serialize)]
+struct Results {
+	machine: Machine,
+	node_args: Vec<String>,
+	runs: Vec<RunReport>,
+	/// Finalized records/s divided by finalized remarks/s, when both ran.
+	records_to_remark_ratio: Option<f64>,
+}
+
+#[derive(serde::Serialize)]
+struct Machine {
+	cpu: String,
+	cores: usize,
+	memory_gib: f64,
+}
+
+fn machine() -> Machine {
+	let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+	let cpu = cpuinfo
+		.lines()
+		.find_map(|l| l.strip_prefix("model name").map(|v| v.trim_start_matches([' ', '\t', ':'])))
+		.unwrap_or("unknown")
+		.to_string();
+	let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+	let kib: f64 = meminfo
+		.lines()
+		.find_map(|l| l.strip_prefix("MemTotal:"))
+		.and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+		.unwrap_or(0.0);
+	Machine {
+		cpu,
+		cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+		memory_gib: kib / 1024.0 / 1024.0,
+	}
+}
+
+fn nonce_at(rpc: &RpcClient, who: &AccountId, at: Option<&str>) -> Result<Nonce, String> {
+	let bytes = rpc
+		.runtime_call_at("AccountNonceApi_account_nonce", &who.encode(), at)
+		.map_err(|e| e.to_string())?;
+	Nonce::decode(&mut &bytes[..]).map_err(|e| e.to_string())
+}
+
+/// Every patient grants its doctor's hospital treatment access; waits until all grants
+/// are finalized.
+fn grant_treatment(
+	network: &Network,
+	participants: &Participants,
+	genesis: H256,
+) -> Result<(), String> {
+	let rpc = network.nodes[0].rpc();
+	for (i, patient) in participants.patients.iter().enumerate() {
+		let me = AccountId::from(patient.public());
+		let (hospital, node) = participants.hospital_of(i);
+		let call: RuntimeCall = pallet_ehr_consent::Call::grant {
+			patient: me.clone(),
+			grantee: hospital,
+			scope: pallet_ehr_consent::ScopeRequest::AllRecords,
+			purpose: Purpose::Treatment,
+			expires_at: None,
+		}
+		.into();
+		let xt = signed_transaction(patient, call, nonce_at(&rpc, &me, None)?, genesis);
+		network.nodes[node].rpc().submit_extrinsic(&xt.encode()).map_err(|e| e.to_string())?;
+	}
+	wait_until(
+		"every grant to be finalized",
+		Duration::from_secs(120),
+		Duration::from_secs(1),
+		|| {
+			let (_, head) = rpc.finalized_head().map_err(|e| e.to_string())?;
+			let mut waiting = 0;
+			for patient in &participants.patients {
+				if nonce_at(&rpc, &AccountId::from(patient.public()), Some(&head))? == 0 {
+					waiting += 1;
+				}
+			}
+			if waiting == 0 {
+				Ok(Some(()))
+			} else {
+				Err(format!("{waiting} grants not finalized"))
+			}
+		},
+	)
+}
+
+async fn connect(network: &Network) -> Result<Vec<Arc<WsClient>>, String> {
+	let mut clients = Vec::new();
+	for node in &network.nodes {
+		let url = node.rpc().url().replace("http://", "ws://");
+		let client = WsClientBuilder::default()
+			.max_concurrent_requests(65_536)
+			.max_buffer_capacity_per_subscription(65_536)
+			.request_timeout(Duration::from_secs(120))
+			.build(&url)
+			.await
+			.map_err(|e| format!("connecting to {url}: {e}"))?;
+		clients.push(Arc::new(client));
+	}
+	Ok(clients)
+}
+
+async fn run(
+	args: &Args,
+	kind: LoadKind,
+	network: &Network,
+	clients: &[Arc<WsClient>],
+	participants: &Participants,
+	genesis: H256,
+	nonces: &mut [Nonce],
+) -> Result<RunReport, String> {
+	let rpc = network.nodes[0].rpc();
+	let per_doctor = (u64::from(args.rate) * args.duration).div_ceil(args.senders as u64) as usize;
+	let signing = Instant::now();
+	let queues = load::presign(kind, participants, genesis, nonces, per_doctor);
+	// The next run goes on from here, whatever this one's fate on chain: reusing a nonce
+	// still waiting in a pool would make the two runs' transactions replace each other.
+	for nonce in nonces.iter_mut() {
+		*nonce += per_doctor as Nonce;
+	}
+	let offered: u64 = queues.iter().map(|q| q.len() as u64).sum();
+	eprintln!(
+		"[ehr-bench] {kind:?}: {offered} transactions signed in {:.1} s; submitting at {} tx/s",
+		signing.elapsed().as_secs_f64(),
+		args.rate
+	);
+
+	let log = Arc::new(Mutex::new(load::SubmitLog::default()));
+	let finality = Arc::new(Mutex::new(follow::Finality::default()));
+	let submitted = Arc::new(AtomicBool::new(false));
+	let from = rpc.finalized_head().map_err(|e| e.to_string())?.0;
+	let start = Instant::now();
+	let deadline = start + Duration::from_secs(args.duration * 3 + args.drain);
+	let all_sent = submitted.clone();
+	let drain = Duration::from_secs(args.drain);
+	let follower = tokio::spawn(follow::follow(
+		clients[0].clone(),
+		from,
+		log.clone(),
+		finality.clone(),
+		start,
+		// Done when every accepted transaction is finalized, or `drain` seconds after the
+		// last submission: what is not finalized by then is reported as lost.
+		move |log, finality| {
+			all_sent.load(Ordering::Relaxed)
+				&& (finality.latencies.len() >= log.sent_at.len()
+					|| log.last_sent.is_some_and(|t| t.elapsed() > drain))
+		},
+		deadline,
+	));
+	load::submit(clients, participants, queues, args.rate, args.in_flight, log.clone()).await;
+	submitted.store(true, Ordering::Relaxed);
+	eprintln!(
+		"[ehr-bench] all submitted after {:.1} s; waiting for finality",
+		start.elapsed().as_secs_f64()
+	);
+	follower.await.map_err(|e| e.to_string())??;
+
+	let log = log.lock().expect("not poisoned");
+	let finality = finality.lock().expect("not poisoned");
+	Ok(report::summarize(
+		kind,
+		args.validators,
+		args.senders,
+		args.rate,
+		args.duration,
+		offered,
+		&log,
+		&finality,
+	))
+}
+
+async fn bench(args: Args) -> Result<(), String> {
+	if !(1..=HOSPITALS.len()).contains(&args.validators) {
+		return Err(format!("--validators must be 1 to {}", HOSPITALS.len()));
+	}
+	if args.senders == 0 || args.rate == 0 || args.duration == 0 {
+		return Err("--senders, --rate and --duration must be positive".into());
+	}
+	let participants = Participants::new(args.senders, args.validators);
+	let spec = std::env::temp_dir().join(format!("ehr-bench-{}.json", std::process::id()));
+	chain::write_spec(&args.node, &participants, &spec)?;
+	let node_args: Vec<&str> = args.node_args.iter().map(String::as_str).collect();
+	let network = Network::start(
+		&args.node,
+		"bench",
+		spec.to_str().ok_or("a temp path that is not UTF-8")?,
+		&HOSPITALS[..args.validators],
+		&node_args,
+	);
+	let _ = std::fs::remove_file(&spec);
+	let network = network?;
+	network.wait_all_finalized(1, Duration::from_secs(120))?;
+	eprintln!("[ehr-bench] {} validator(s) finalizing", args.validators);
+	let rpc = network.nodes[0].rpc();
+	let genesis = H256(rpc.genesis_hash().map_err(|e| e.to_string())?);
+	if args.loads.contains(&LoadKind::Records) {
+		grant_treatment(&network, &participants, genesis)?;
+		eprintln!("[ehr-bench] {} patients granted treatment access", participants.patients.len());
+	}
+	let clients = connect(&network).await?;
+
+	let mut nonces = participants
+		.doctors
+		.iter()
+		.map(|d| nonce_at(&rpc, &AccountId::from(d.public()), None))
+		.collect::<Result<Vec<_>, _>>()?;
+	let mut runs = Vec::new();
+	for kind in &args.loads {
+		let report =
+			run(&args, *kind, &network, &clients, &participants, genesis, &mut nonces).await?;
+		report.print();
+		runs.push(report);
+	}
+	let rate_of = |kind| runs.iter().find(|r| r.load == kind).map(|r| r.finalized_rate);
+	let ratio = match (rate_of(LoadKind::Records), rate_of(LoadKind::Remark)) {
+		(Some(records), Some(remark)) if remark > 0.0 => Some(records / remark),
+		_ => None,
+	};
+	if let Some(ratio) = ratio {
+		println!("records / remark finalized throughput: {ratio:.2}");
+	}
+	let results = Results {
+		machine: machine(),
+		node_args: args.node_args.clone(),
+		runs,
+		records_to_remark_ratio: ratio,
+	};
+	if let Some(path) = &args.output {
+		let json = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
+		std::fs::write(path, json).map_err(|e| format!("writing {}: {e}", path.display()))?;
+		eprintln!("[ehr-bench] figures written to {}", path.display());
+	}
+	Ok(())
+}
+
+#[tokio::main]
+async fn main() {
+	let args = Args::parse();
+	if let Err(e) = bench(args).await {
+		eprintln!("ehr-bench: {e}");
+		std::process::exit(1);
+	}
+}

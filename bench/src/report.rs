@@ -1,0 +1,160 @@
+//! The figures of a run, printed and written as JSON.
+
+use crate::{
+	follow::{Finality, FinalizedBlock},
+	load::{LoadKind, SubmitLog},
+};
+use std::{collections::BTreeMap, time::Duration};
+
+/// One run's figures.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct RunReport {
+	pub load: LoadKind,
+	pub validators: usize,
+	pub senders: usize,
+	/// Transactions per second asked for.
+	pub target_rate: u32,
+	pub duration_s: u64,
+	pub offered: u64,
+	/// Transactions per second actually sent (first to last submission).
+	pub offered_rate: f64,
+	pub accepted: u64,
+	pub refused: u64,
+	pub refused_by_reason: BTreeMap<String, u64>,
+	pub finalized: u64,
+	/// Accepted by a node but not finalized when the run ended: lost writes.
+	pub accepted_not_finalized: u64,
+	/// The lost writes by sender: how many, and the queue place of the first (a lost
+	/// transaction strands every later nonce of its sender).
+	pub lost_by_sender: BTreeMap<usize, (u32, u32)>,
+	/// Finalized writes per second, from the first submission to the last finality.
+	pub finalized_rate: f64,
+	/// Finalized writes per second within the load window (first to last submission).
+	pub finalized_rate_under_load: f64,
+	pub latency_p50_s: f64,
+	pub latency_p95_s: f64,
+	pub latency_p99_s: f64,
+	pub latency_max_s: f64,
+	pub blocks: u32,
+	pub largest_block_writes: u32,
+	pub mean_block_writes: f64,
+	pub block_trace: Vec<FinalizedBlock>,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+	if sorted.is_empty() {
+		return f64::NAN;
+	}
+	let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+	sorted[rank.clamp(1, sorted.len()) - 1].as_secs_f64()
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn summarize(
+	load: LoadKind,
+	validators: usize,
+	senders: usize,
+	target_rate: u32,
+	duration_s: u64,
+	offered: u64,
+	log: &SubmitLog,
+	finality: &Finality,
+) -> RunReport {
+	let mut latencies: Vec<Duration> = finality.latencies.values().copied().collect();
+	latencies.sort();
+	let finalized = latencies.len() as u64;
+	let refused = log.refused.values().sum::<u64>();
+	let accepted = offered.saturating_sub(refused);
+	let (first, last) = (log.first_sent, log.last_sent);
+	let window = match (first, last) {
+		(Some(first), Some(last)) => last.saturating_duration_since(first).as_secs_f64(),
+		_ => 0.0,
+	};
+	let last_final = finality.finalized_at.values().max().copied();
+	let span = match (first, last_final) {
+		(Some(first), Some(last)) => last.saturating_duration_since(first).as_secs_f64(),
+		_ => 0.0,
+	};
+	let under_load = match last {
+		Some(last) => finality.finalized_at.values().filter(|t| **t <= last).count() as f64,
+		None => 0.0,
+	};
+	let mut lost_by_sender: BTreeMap<usize, (u32, u32)> = BTreeMap::new();
+	for (hash, (sender, index)) in &log.origin {
+		if log.sent_at.contains_key(hash) && !finality.latencies.contains_key(hash) {
+			let entry = lost_by_sender.entry(*sender).or_insert((0, u32::MAX));
+			entry.0 += 1;
+			entry.1 = entry.1.min(*index);
+		}
+	}
+	let with_writes: Vec<&FinalizedBlock> =
+		finality.blocks.iter().filter(|b| b.writes > 0).collect();
+	let rate = |count: f64, seconds: f64| if seconds > 0.0 { count / seconds } else { 0.0 };
+	RunReport {
+		load,
+		validators,
+		senders,
+		target_rate,
+		duration_s,
+		offered,
+		offered_rate: rate(offered as f64, window),
+		accepted,
+		refused,
+		refused_by_reason: log.refused.clone(),
+		finalized,
+		accepted_not_finalized: accepted.saturating_sub(finalized),
+		lost_by_sender,
+		finalized_rate: rate(finalized as f64, span),
+		finalized_rate_under_load: rate(under_load, window),
+		latency_p50_s: percentile(&latencies, 50.0),
+		latency_p95_s: percentile(&latencies, 95.0),
+		latency_p99_s: percentile(&latencies, 99.0),
+		latency_max_s: latencies.last().map_or(f64::NAN, Duration::as_secs_f64),
+		blocks: with_writes.len() as u32,
+		largest_block_writes: with_writes.iter().map(|b| b.writes).max().unwrap_or(0),
+		mean_block_writes: rate(
+			with_writes.iter().map(|b| f64::from(b.writes)).sum(),
+			with_writes.len() as f64,
+		),
+		block_trace: finality.blocks.clone(),
+	}
+}
+
+impl RunReport {
+	pub fn print(&self) {
+		println!(
+			"── {:?} load, {} validator(s), {} senders ──",
+			self.load, self.validators, self.senders
+		);
+		println!(
+			"offered      {} tx at {} tx/s asked, {:.1} tx/s sent over {:.0} s",
+			self.offered, self.target_rate, self.offered_rate, self.duration_s
+		);
+		println!(
+			"accepted     {}   refused {} {:?}",
+			self.accepted, self.refused, self.refused_by_reason
+		);
+		println!(
+			"finalized    {}   accepted but never finalized {}",
+			self.finalized, self.accepted_not_finalized
+		);
+		if !self.lost_by_sender.is_empty() {
+			println!(
+				"lost         by sender (count, first queue place): {:?}",
+				self.lost_by_sender
+			);
+		}
+		println!(
+			"throughput   {:.1} finalized writes/s (under load {:.1}/s)",
+			self.finalized_rate, self.finalized_rate_under_load
+		);
+		println!(
+			"latency      submit→finalized p50 {:.2} s  p95 {:.2} s  p99 {:.2} s  max {:.2} s",
+			self.latency_p50_s, self.latency_p95_s, self.latency_p99_s, self.latency_max_s
+		);
+		println!(
+			"blocks       {} with writes, largest {} writes, mean {:.1}",
+			self.blocks, self.largest_block_writes, self.mean_block_writes
+		);
+	}
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Measures record-write throughput and finality latency: sets up and builds if needed,
+# then `ehr-bench` starts a fresh local consortium on 127.0.0.1 (real ehr-node processes),
+# loads it with record anchors and then with same-sized `system.remark`s, prints the
+# figures and writes them as JSON (and a CSV summary line per run) under bench-results/.
+#
+#   scripts/bench.sh                                  4 validators, 500 tx/s, 60 s per load
+#   scripts/bench.sh --rate 1000 --duration 600       the issue's target: 10 minutes at 1,000/s
+#   scripts/bench.sh --validators 1 --loads records   any `ehr-bench --help` option
+set -euo pipefail
+. "$(dirname "$0")/lib/common.sh"
+cd "$EHR_ROOT"
+
+"$EHR_ROOT/scripts/setup.sh"
+ehr_wasm_env || die "no Wasm toolchain"
+log "building ehr-node and ehr-bench ($EHR_PROFILE, target dir $CARGO_TARGET_DIR)"
+cargo build --locked --profile "$EHR_PROFILE" -p ehr-node -p ehr-bench
+
+mkdir -p bench-results
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+json="bench-results/$stamp.json"
+"$CARGO_TARGET_DIR/$EHR_PROFILE/ehr-bench" --node "$EHR_NODE_BIN" --output "$json" "$@"
+
+# One CSV line per run, appended, for comparing runs over time.
+csv="bench-results/summary.csv"
+[ -f "$csv" ] || echo "stamp,load,validators,target_rate,duration_s,offered_rate,finalized_rate,finalized_rate_under_load,p50_s,p95_s,p99_s,refused,accepted_not_finalized,largest_block,node_args" > "$csv"
+python3 - "$json" "$stamp" >> "$csv" <<'PY'
+import json, sys
+results = json.load(open(sys.argv[1]))
+for r in results["runs"]:
+    print(",".join(str(v) for v in [sys.argv[2], r["load"], r["validators"], r["target_rate"],
+        r["duration_s"], round(r["offered_rate"], 1), round(r["finalized_rate"], 1),
+        round(r["finalized_rate_under_load"], 1), round(r["latency_p50_s"], 2),
+        round(r["latency_p95_s"], 2), round(r["latency_p99_s"], 2), r["refused"],
+        r["accepted_not_finalized"], r["largest_block_writes"], " ".join(results["node_args"])]))
+PY
+log "figures: $json (summary line appended to $csv)"
