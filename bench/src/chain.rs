@@ -33,19 +33,23 @@ impl Participants {
 		}
 	}
 
-	/// The hospital (account) of doctor `i`, and the node index it submits to.
-	pub fn hospital_of(&self, i: usize) -> (AccountId, usize) {
-		let index = i % self.validators;
-		let hospital =
-			sr25519::Pair::from_string(&format!("//{}", capitalized(HOSPITALS[index])), None)
-				.expect("a dev key");
-		(AccountId::from(hospital.public()), index)
+	/// The index of the hospital — and of its node, which doctor `i` submits to — that
+	/// doctor `i` works at.
+	pub fn node_of(&self, i: usize) -> usize {
+		i % self.validators
+	}
+
+	/// The account of the hospital doctor `i` works at.
+	pub fn hospital_of(&self, i: usize) -> AccountId {
+		let name = capitalized(HOSPITALS[self.node_of(i)]);
+		let hospital = sr25519::Pair::from_string(&format!("//{name}"), None).expect("a dev key");
+		AccountId::from(hospital.public())
 	}
 
 	fn genesis_members(&self) -> Vec<GenesisMember<AccountId>> {
 		let mut members = Vec::new();
 		for (i, (doctor, patient)) in self.doctors.iter().zip(&self.patients).enumerate() {
-			let (hospital, _) = self.hospital_of(i);
+			let hospital = self.hospital_of(i);
 			members.push(GenesisMember::placeholder(
 				AccountId::from(doctor.public()),
 				Role::Doctor,

@@ -162,7 +162,7 @@ pub async fn submit(
 			let doctor = sent % doctors;
 			sent += 1;
 			let Some(tx) = queues[doctor].next() else { continue };
-			let client = clients[participants.hospital_of(doctor).1].clone();
+			let client = clients[participants.node_of(doctor)].clone();
 			let permit = permits.clone().acquire_owned().await.expect("never closed");
 			let log = log.clone();
 			{

@@ -17,7 +17,7 @@ mod report;
 
 use chain::{Participants, HOSPITALS};
 use clap::Parser;
-use codec::{Decode, Encode};
+use codec::Encode;
 use ehr_primitives::records::Purpose;
 use ehr_runtime::{signing::signed_transaction, AccountId, Nonce, RuntimeCall};
 use ehr_testnet::{wait_until, Network, RpcClient};
@@ -106,10 +106,7 @@ fn machine() -> Machine {
 }
 
 fn nonce_at(rpc: &RpcClient, who: &AccountId, at: Option<&str>) -> Result<Nonce, String> {
-	let bytes = rpc
-		.runtime_call_at("AccountNonceApi_account_nonce", &who.encode(), at)
-		.map_err(|e| e.to_string())?;
-	Nonce::decode(&mut &bytes[..]).map_err(|e| e.to_string())
+	rpc.account_nonce(who.as_ref(), at).map_err(|e| e.to_string())
 }
 
 /// Every patient grants its doctor's hospital treatment access; waits until all grants
@@ -122,7 +119,7 @@ fn grant_treatment(
 	let rpc = network.nodes[0].rpc();
 	for (i, patient) in participants.patients.iter().enumerate() {
 		let me = AccountId::from(patient.public());
-		let (hospital, node) = participants.hospital_of(i);
+		let (hospital, node) = (participants.hospital_of(i), participants.node_of(i));
 		let call: RuntimeCall = pallet_ehr_consent::Call::grant {
 			patient: me.clone(),
 			grantee: hospital,

@@ -34,9 +34,7 @@ struct Chain {
 
 impl Chain {
 	fn nonce(&self, who: &AccountId) -> Nonce {
-		let bytes =
-			self.rpc.runtime_call("AccountNonceApi_account_nonce", &who.encode()).expect("nonce");
-		Nonce::decode(&mut &bytes[..]).expect("decodes")
+		self.rpc.account_nonce(who.as_ref(), None).expect("nonce")
 	}
 
 	/// Submits `call` signed by `signer`, waits until it is finalized, checks it succeeded,

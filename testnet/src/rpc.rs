@@ -141,6 +141,17 @@ impl RpcClient {
 		hex_decode(result.as_str().unwrap_or_default()).map_err(RpcError::Transport)
 	}
 
+	/// The nonce of the account whose 32-byte id is `account` at block `at` (the best
+	/// block if `None`), from the runtime's `AccountNonceApi` (a `u32` on ehr-chain).
+	pub fn account_nonce(&self, account: &[u8; 32], at: Option<&str>) -> Result<u32, RpcError> {
+		let bytes = self.runtime_call_at("AccountNonceApi_account_nonce", account, at)?;
+		let bytes: [u8; 4] = bytes
+			.as_slice()
+			.try_into()
+			.map_err(|_| RpcError::Transport(format!("a nonce of {} bytes, not 4", bytes.len())))?;
+		Ok(u32::from_le_bytes(bytes))
+	}
+
 	/// The header of the block with this hash, as JSON.
 	pub fn header(&self, hash: &str) -> Result<Value, RpcError> {
 		self.call("chain_getHeader", json!([hash]))

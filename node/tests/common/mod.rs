@@ -21,8 +21,7 @@ pub const FINALITY: Duration = Duration::from_secs(60);
 
 /// The on-chain nonce of `who` at the best block.
 pub fn nonce(rpc: &RpcClient, who: &AccountId) -> Result<Nonce, RpcError> {
-	let bytes = rpc.runtime_call("AccountNonceApi_account_nonce", &who.encode())?;
-	Nonce::decode(&mut &bytes[..]).map_err(|e| RpcError::Transport(e.to_string()))
+	rpc.account_nonce(who.as_ref(), None)
 }
 
 /// Signs `call` as `signer` at its current nonce, submits it and waits for finality.
