@@ -14,6 +14,9 @@ pub struct Cli {
 
 	#[clap(flatten)]
 	pub finality: crate::consensus::FinalityParams,
+
+	#[clap(flatten)]
+	pub blobs: crate::blobs::BlobParams,
 }
 
 /// The subcommands every Substrate node offers, plus benchmarks.
@@ -51,4 +54,7 @@ pub enum Subcommand {
 
 	/// Db meta columns information.
 	ChainInfo(sc_cli::ChainInfoCmd),
+
+	/// Write the stored record blobs out as files and/or a CAR file, for IPFS.
+	ExportBlobs(crate::blobs::car::ExportBlobsCmd),
 }

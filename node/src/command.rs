@@ -108,18 +108,23 @@ pub fn run() -> sc_cli::Result<()> {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| cmd.run::<Block>(&config))
 		}
+		Some(Subcommand::ExportBlobs(cmd)) => {
+			let runner = cli.create_runner(cmd)?;
+			runner.sync_run(|config| cmd.run(&config.base_path.config_dir(config.chain_spec.id())))
+		}
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			let recovery = cli.recovery.clone();
 			let finality = cli.finality.clone();
+			let blobs = cli.blobs.clone();
 			runner.run_node_until_exit(|config| async move {
 				match config.network.network_backend {
 					NetworkBackendType::Libp2p => service::new_full::<
 						sc_network::NetworkWorker<Block, Hash>,
-					>(config, recovery, finality),
+					>(config, recovery, finality, blobs),
 					NetworkBackendType::Litep2p => service::new_full::<
 						sc_network::Litep2pNetworkBackend,
-					>(config, recovery, finality),
+					>(config, recovery, finality, blobs),
 				}
 				.map_err(sc_cli::Error::Service)
 			})

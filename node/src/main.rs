@@ -4,6 +4,7 @@
 //! other hospitals over P2P and serves JSON-RPC to Polkadot.js and integrators.
 
 mod benchmarking;
+mod blobs;
 mod chain_spec;
 mod cli;
 mod command;

@@ -1,7 +1,10 @@
 //! The node's JSON-RPC methods beyond the standard ones `sc-service` installs
 //! (`chain_*`, `state_*`, `author_*`, `system_*`, the new JSON-RPC spec).
 
-use crate::recovery::audit::AuditHandle;
+use crate::{
+	blobs::access::{AccessError, BlobService},
+	recovery::audit::AuditHandle,
+};
 use ehr_primitives::{opaque::Block, AccountId, Nonce};
 use jsonrpsee::{types::ErrorObjectOwned, RpcModule};
 use sc_rpc_api::{DenyUnsafe, UnsafeRpcError};
@@ -17,6 +20,8 @@ pub struct FullDeps<C, P> {
 	pub pool: Arc<P>,
 	/// The peer audit of the local finalized chain.
 	pub audit: AuditHandle,
+	/// The off-chain record store.
+	pub blobs: Arc<BlobService>,
 }
 
 /// All RPC methods of a full node.
@@ -37,12 +42,13 @@ where
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());
-	let FullDeps { client, pool, audit } = deps;
+	let FullDeps { client, pool, audit, blobs } = deps;
 
 	// `system_accountNextIndex` (the nonce including pool transactions) and `system_dryRun`:
 	// Polkadot.js uses the former for every transaction it signs.
 	module.merge(System::new(client, pool).into_rpc())?;
 	module.merge(audit_rpc(audit)?)?;
+	module.merge(blob_rpc(blobs)?)?;
 
 	Ok(module)
 }
@@ -66,4 +72,142 @@ fn audit_rpc(
 		}
 	})?;
 	Ok(module)
+}
+
+/// `ehr_putBlob`, `ehr_getBlob`, `ehr_blobStatus`: the off-chain record store (see
+/// `crate::blobs`). Requests are signed by the caller's account, so these are safe methods.
+fn blob_rpc(
+	blobs: Arc<BlobService>,
+) -> Result<RpcModule<Arc<BlobService>>, Box<dyn std::error::Error + Send + Sync>> {
+	let mut module = RpcModule::new(blobs);
+	module.register_blocking_method("ehr_putBlob", |params, blobs, _| {
+		let params: blob_params::Put = params.one()?;
+		let (request, signature, blob) = params.parse()?;
+		blobs.put(request, &signature, &blob).map_err(access_error)
+	})?;
+	module.register_async_method("ehr_getBlob", |params, blobs, _| async move {
+		let params: blob_params::Get = params.one()?;
+		let (request, signature) = params.parse()?;
+		blobs.get(request, &signature).await.map_err(access_error)
+	})?;
+	module.register_method("ehr_blobStatus", |params, blobs, _| {
+		let cid: String = params.one()?;
+		let cid = ehr_primitives::records::ContentId::from_multibase(&cid)
+			.map_err(|e| invalid_params(e.to_string()))?;
+		Ok::<_, ErrorObjectOwned>(blobs.placement(&cid))
+	})?;
+	Ok(module)
+}
+
+fn access_error(error: AccessError) -> ErrorObjectOwned {
+	ErrorObjectOwned::owned(error.code(), error.to_string(), None::<()>)
+}
+
+fn invalid_params(message: String) -> ErrorObjectOwned {
+	ErrorObjectOwned::owned(jsonrpsee::types::error::INVALID_PARAMS_CODE, message, None::<()>)
+}
+
+/// The JSON forms of the blob requests.
+mod blob_params {
+	use super::invalid_params;
+	use ehr_primitives::{
+		blobs::{GetRequest, PutRequest},
+		records::Purpose,
+		AccountId, Hash,
+	};
+	use jsonrpsee::types::ErrorObjectOwned;
+	use sp_core::crypto::Ss58Codec;
+
+	/// `ehr_putBlob`'s parameter.
+	#[derive(serde::Deserialize)]
+	#[serde(rename_all = "camelCase", deny_unknown_fields)]
+	pub struct Put {
+		/// The ciphertext, hex.
+		blob: String,
+		/// The doctor's account (SS58 or hex).
+		author: String,
+		/// The chain's genesis hash, hex.
+		genesis: String,
+		/// ms since the Unix epoch.
+		issued_at: u64,
+		/// Signature over `PUT_CONTEXT ‖ SCALE(PutRequest)`, hex.
+		signature: String,
+	}
+
+	impl Put {
+		pub fn parse(self) -> Result<(PutRequest<AccountId>, Vec<u8>, Vec<u8>), ErrorObjectOwned> {
+			let blob = bytes("blob", &self.blob)?;
+			let request = PutRequest {
+				genesis: hash(&self.genesis)?,
+				author: account("author", &self.author)?,
+				sha256: sp_io::hashing::sha2_256(&blob),
+				issued_at: self.issued_at,
+			};
+			Ok((request, bytes("signature", &self.signature)?, blob))
+		}
+	}
+
+	/// `ehr_getBlob`'s parameter.
+	#[derive(serde::Deserialize)]
+	#[serde(rename_all = "camelCase", deny_unknown_fields)]
+	pub struct Get {
+		/// The record version.
+		record: u64,
+		/// The reader's account (SS58 or hex).
+		reader: String,
+		/// `treatment`, `payment`, `operations` or `research`.
+		purpose: String,
+		genesis: String,
+		issued_at: u64,
+		/// Signature over `GET_CONTEXT ‖ SCALE(GetRequest)`, hex.
+		signature: String,
+	}
+
+	impl Get {
+		pub fn parse(self) -> Result<(GetRequest<AccountId>, Vec<u8>), ErrorObjectOwned> {
+			let request = GetRequest {
+				genesis: hash(&self.genesis)?,
+				reader: account("reader", &self.reader)?,
+				record: self.record,
+				purpose: purpose(&self.purpose)?,
+				issued_at: self.issued_at,
+			};
+			Ok((request, bytes("signature", &self.signature)?))
+		}
+	}
+
+	fn bytes(field: &str, text: &str) -> Result<Vec<u8>, ErrorObjectOwned> {
+		hex::decode(text.trim_start_matches("0x"))
+			.map_err(|e| invalid_params(format!("{field} is not hex: {e}")))
+	}
+
+	fn hash(text: &str) -> Result<Hash, ErrorObjectOwned> {
+		let raw = bytes("genesis", text)?;
+		(raw.len() == 32)
+			.then(|| Hash::from_slice(&raw))
+			.ok_or_else(|| invalid_params("genesis is not a 32-byte hash".into()))
+	}
+
+	fn account(field: &str, text: &str) -> Result<AccountId, ErrorObjectOwned> {
+		if text.starts_with("0x") {
+			let raw: [u8; 32] = bytes(field, text)?
+				.try_into()
+				.map_err(|_| invalid_params(format!("{field} is not a 32-byte account id")))?;
+			return Ok(raw.into());
+		}
+		AccountId::from_ss58check(text)
+			.map_err(|e| invalid_params(format!("{field} is not an SS58 address: {e:?}")))
+	}
+
+	fn purpose(text: &str) -> Result<Purpose, ErrorObjectOwned> {
+		match text.to_ascii_lowercase().as_str() {
+			"treatment" => Ok(Purpose::Treatment),
+			"payment" => Ok(Purpose::Payment),
+			"operations" => Ok(Purpose::Operations),
+			"research" => Ok(Purpose::Research),
+			other => Err(invalid_params(format!(
+				"purpose '{other}' is not one of treatment, payment, operations, research"
+			))),
+		}
+	}
 }

@@ -2,6 +2,7 @@
 //! and GRANDPA tasks (set up in `consensus`).
 
 use crate::{
+	blobs::{self, access::HospitalSigner, BlobParams},
 	consensus,
 	recovery::{audit, RecoveryMetrics, RecoveryParams},
 };
@@ -12,6 +13,7 @@ use sc_consensus_grandpa::{GrandpaBlockImport, LinkHalf};
 use sc_service::{error::Error as ServiceError, Configuration, TaskManager, WarpSyncConfig};
 use sc_telemetry::{Telemetry, TelemetryWorker};
 use sc_transaction_pool_api::OffchainTransactionPoolFactory;
+use sp_keystore::Keystore;
 use std::sync::Arc;
 
 /// The runtime is executed as Wasm only: the on-chain code is the single source of truth.
@@ -114,6 +116,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 	config: Configuration,
 	recovery: RecoveryParams,
 	finality: consensus::FinalityParams,
+	blob_params: BlobParams,
 ) -> Result<TaskManager, ServiceError> {
 	let recovery_metrics = config
 		.prometheus_registry()
@@ -151,6 +154,10 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 	net_config.add_notification_protocol(grandpa_protocol_config);
 	let (audit_config, audit_protocol, audit_requests) = audit::protocol::<N>(&genesis_hash);
 	net_config.add_request_response_protocol(audit_config);
+	let blob_limits = blob_params.limits();
+	let (blob_config, blob_protocol, blob_requests) =
+		blobs::replication::protocol::<N>(&genesis_hash, blob_limits.max_blob_bytes);
+	net_config.add_request_response_protocol(blob_config);
 
 	let warp_sync = Arc::new(sc_consensus_grandpa::warp_proof::NetworkProvider::new(
 		backend.clone(),
@@ -192,6 +199,50 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 	if !recovery.no_self_healing {
 		task_manager.spawn_handle().spawn("audit", None, audit_task);
 	}
+
+	let blob_store = Arc::new(
+		blobs::store::BlobStore::open(
+			config.base_path.config_dir(config.chain_spec.id()).join("blobs"),
+			blob_limits,
+		)
+		.map_err(|e| ServiceError::Other(format!("opening the blob store: {e}")))?,
+	);
+	let blob_fetcher = blobs::replication::Fetcher {
+		network: network.clone(),
+		sync: sync_service.clone(),
+		protocol: blob_protocol,
+	};
+	task_manager.spawn_handle().spawn(
+		"blob-answers",
+		None,
+		blobs::replication::serve(blob_store.clone(), blob_requests),
+	);
+	task_manager.spawn_handle().spawn(
+		"blob-replication",
+		None,
+		blobs::replication::Replicator {
+			client: client.clone(),
+			store: blob_store.clone(),
+			fetcher: blob_fetcher.clone(),
+			reconcile_interval: blob_params.reconcile_interval(),
+		}
+		.run(),
+	);
+	// A development node (`--alice`, ...) signs audit entries as that development account.
+	if let Some(seed) = &config.dev_key_seed {
+		keystore_container
+			.keystore()
+			.sr25519_generate_new(blobs::access::HOSPITAL_KEY_TYPE, Some(seed))
+			.map_err(|e| ServiceError::Other(format!("inserting the hospital key: {e}")))?;
+	}
+	let blob_service = Arc::new(blobs::access::BlobService {
+		client: client.clone(),
+		pool: transaction_pool.clone(),
+		store: blob_store,
+		fetcher: blob_fetcher,
+		genesis: genesis_hash,
+		hospital: HospitalSigner::from_keystore(keystore_container.keystore()),
+	});
 
 	// Only the consortium's nodes may connect.
 	let pinned = (config.network.default_peers_set.non_reserved_mode
@@ -242,6 +293,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 				client: client.clone(),
 				pool: pool.clone(),
 				audit: audit_handle.clone(),
+				blobs: blob_service.clone(),
 			})
 			.map_err(Into::into)
 		})

@@ -13,6 +13,7 @@
 
 extern crate alloc;
 
+pub mod blobs;
 pub mod consortium;
 pub mod records;
 pub mod registry;

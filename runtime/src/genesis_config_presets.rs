@@ -5,7 +5,8 @@
 //!   Dave an insurer. Applications need no proof of work.
 //! - `local_testnet`: four hospitals (Alice, Bob, Charlie, Dave) validating, for a local
 //!   consortium on 127.0.0.1; Alice is the bootstrap admin. Eve is a doctor at Alice's
-//!   hospital, Ferdie a patient. Applications need 16 bits of proof of work.
+//!   hospital, Ferdie a patient, One (`//One`) an insurer. Applications need 16 bits of
+//!   proof of work.
 //! - `consortium`: the same four hospitals governed by their council alone: no bootstrap
 //!   admin, every change of the consortium is a two-thirds council motion.
 //!
@@ -158,7 +159,11 @@ fn local_hospitals() -> Vec<GenesisHospital> {
 
 fn local_members() -> Vec<GenesisMember<AccountId>> {
 	use Sr25519Keyring::*;
-	vec![dev_member(Eve, Role::Doctor, Some(Alice)), dev_member(Ferdie, Role::Patient, Some(Alice))]
+	vec![
+		dev_member(Eve, Role::Doctor, Some(Alice)),
+		dev_member(Ferdie, Role::Patient, Some(Alice)),
+		dev_member(One, Role::Insurer, None),
+	]
 }
 
 /// The JSON patch of the preset `id`, if this runtime has it.

@@ -15,6 +15,24 @@ pub fn signed_transaction(
 	nonce: Nonce,
 	genesis_hash: H256,
 ) -> UncheckedExtrinsic {
+	let signed = signed_transaction_with(signer.public(), call, nonce, genesis_hash, |payload| {
+		Ok::<_, core::convert::Infallible>(signer.sign(payload))
+	});
+	match signed {
+		Ok(transaction) => transaction,
+		Err(never) => match never {},
+	}
+}
+
+/// As `signed_transaction`, for a signer whose secret is elsewhere (a node's keystore):
+/// `sign` signs the payload as `signer`, or says why it cannot.
+pub fn signed_transaction_with<E>(
+	signer: sr25519::Public,
+	call: RuntimeCall,
+	nonce: Nonce,
+	genesis_hash: H256,
+	sign: impl FnOnce(&[u8]) -> Result<sr25519::Signature, E>,
+) -> Result<UncheckedExtrinsic, E> {
 	let extension = tx_extension(nonce);
 	// The data each extension adds to the signed payload without sending it, in the
 	// order of `TxExtension`: spec and transaction version, genesis hash (twice: once
@@ -32,13 +50,13 @@ pub fn signed_transaction(
 		(),
 	);
 	let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
-	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
-	UncheckedExtrinsic::new_signed(
+	let signature = payload.using_encoded(sign)?;
+	Ok(UncheckedExtrinsic::new_signed(
 		call,
-		sp_runtime::AccountId32::from(signer.public()).into(),
+		sp_runtime::AccountId32::from(signer).into(),
 		Signature::Sr25519(signature),
 		extension,
-	)
+	))
 }
 
 #[cfg(test)]

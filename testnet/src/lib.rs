@@ -24,6 +24,28 @@ use std::{
 	time::{Duration, Instant},
 };
 
+/// The `ehr-node` binary for tests outside the node crate: `EHR_NODE_BIN` if set, else the
+/// one cargo built next to the running test (`<target>/<profile>/ehr-node`).
+pub fn node_binary() -> Result<PathBuf, String> {
+	if let Ok(path) = std::env::var("EHR_NODE_BIN") {
+		return Ok(PathBuf::from(path));
+	}
+	let test = std::env::current_exe().map_err(|e| format!("locating the test binary: {e}"))?;
+	// <target>/<profile>/deps/<test> → <target>/<profile>/ehr-node
+	let binary = test
+		.parent()
+		.and_then(Path::parent)
+		.map(|profile| profile.join("ehr-node"))
+		.ok_or_else(|| format!("no target directory above {}", test.display()))?;
+	if !binary.is_file() {
+		return Err(format!(
+			"no node binary at {}: build it first (cargo build -p ehr-node) or set EHR_NODE_BIN",
+			binary.display()
+		));
+	}
+	Ok(binary)
+}
+
 /// The development keys of the `local` chain's genesis validators, in order.
 pub const LOCAL_VALIDATORS: [&str; 4] = ["alice", "bob", "charlie", "dave"];
 

@@ -187,6 +187,16 @@ impl Node {
 		RpcClient::new(format!("http://127.0.0.1:{}", self.config.rpc_port))
 	}
 
+	/// The node's WebSocket RPC endpoint (the same port serves HTTP and WebSocket).
+	pub fn ws_url(&self) -> String {
+		format!("ws://127.0.0.1:{}", self.config.rpc_port)
+	}
+
+	/// The node's base path (`--base-path`).
+	pub fn base_path(&self) -> &Path {
+		&self.config.base_path
+	}
+
 	pub fn is_running(&self) -> bool {
 		self.child.as_ref().is_some()
 	}

@@ -1,0 +1,238 @@
+//! The chain, as the client talks to it: subxt over one WebSocket connection to a node.
+//!
+//! Transactions are encoded from the node's metadata (subxt's dynamic API), so the client
+//! follows the runtime without generated code or custom types; arguments and answers that
+//! are ehr-chain's own types travel as their SCALE encoding ([`Static`]), checked against
+//! the shared `ehr-primitives` definitions. Runtime API calls and the node's own RPC
+//! methods go over the same connection.
+
+use crate::{keys::Identity, Error};
+use codec::{Decode, Encode};
+use ehr_primitives::{AccountId, Hash};
+use subxt::{
+	config::{DefaultExtrinsicParamsBuilder, RpcConfigFor},
+	error::{DispatchError, TransactionEventsError},
+	ext::{jsonrpsee::ws_client::WsClientBuilder, scale_encode::EncodeAsFields},
+	rpcs::{rpc_params, LegacyRpcMethods, RpcClient},
+	transactions::{DynamicPayload, Signer, TransactionStatus},
+	utils::{AccountId32 as SubxtAccountId, MultiSignature},
+	OnlineClient, SubstrateConfig,
+};
+
+pub use subxt::utils::Static;
+
+/// Largest JSON-RPC message either way: blobs travel hex encoded.
+const MAX_RPC_MESSAGE_BYTES: u32 = 64 * 1024 * 1024;
+
+/// A connection to an ehr-chain node.
+pub struct Chain {
+	api: OnlineClient<SubstrateConfig>,
+	rpc: RpcClient,
+	legacy: LegacyRpcMethods<RpcConfigFor<SubstrateConfig>>,
+}
+
+/// Which state to read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum At {
+	/// The node's best block: includes what is not final yet.
+	Best,
+	/// The last finalized block.
+	Finalized,
+}
+
+/// How far a submitted transaction has come.
+#[derive(Clone, Debug)]
+pub enum Progress {
+	/// The node accepted it into its pool.
+	Submitted { transaction: Hash },
+	/// It is in a block of the best chain (not final yet).
+	InBlock { block: Hash },
+	/// It is in a finalized block.
+	Finalized { block: Hash },
+}
+
+/// An event of an included transaction: pallet, event name, and its SCALE-encoded fields.
+#[derive(Clone, Debug)]
+pub struct TxEvent {
+	pub pallet: String,
+	pub name: String,
+	pub fields: Vec<u8>,
+}
+
+/// A finalized, successful transaction.
+#[derive(Clone, Debug)]
+pub struct Included {
+	pub block: Hash,
+	pub events: Vec<TxEvent>,
+}
+
+impl Included {
+	/// The fields of the first `pallet.name` event, decoded as `T`.
+	pub fn event<T: Decode>(&self, pallet: &str, name: &str) -> Option<T> {
+		self.events
+			.iter()
+			.find(|e| e.pallet == pallet && e.name == name)
+			.and_then(|e| T::decode(&mut &e.fields[..]).ok())
+	}
+}
+
+/// Signs transactions for subxt with an [`Identity`]'s sr25519 key.
+struct IdentitySigner<'a>(&'a Identity);
+
+impl Signer<SubstrateConfig> for IdentitySigner<'_> {
+	fn account_id(&self) -> SubxtAccountId {
+		SubxtAccountId(self.0.account_public())
+	}
+
+	fn sign(&self, payload: &[u8]) -> MultiSignature {
+		MultiSignature::Sr25519(self.0.sign(payload))
+	}
+}
+
+/// An account as a call argument.
+pub fn account_arg(who: &AccountId) -> SubxtAccountId {
+	let raw: &[u8; 32] = who.as_ref();
+	SubxtAccountId(*raw)
+}
+
+impl Chain {
+	/// Connects to the node at `url` (`ws://127.0.0.1:9944`, `wss://…`).
+	pub async fn connect(url: &str) -> Result<Self, Error> {
+		let unreachable = |e: String| Error::Connection { url: url.to_string(), reason: e };
+		let ws = WsClientBuilder::default()
+			.max_request_size(MAX_RPC_MESSAGE_BYTES)
+			.max_response_size(MAX_RPC_MESSAGE_BYTES)
+			.build(url)
+			.await
+			.map_err(|e| unreachable(e.to_string()))?;
+		let rpc = RpcClient::new(ws);
+		let api = OnlineClient::<SubstrateConfig>::from_rpc_client(rpc.clone())
+			.await
+			.map_err(|e| unreachable(e.to_string()))?;
+		let legacy = LegacyRpcMethods::new(rpc.clone());
+		Ok(Self { api, rpc, legacy })
+	}
+
+	/// The chain's genesis hash.
+	pub fn genesis(&self) -> Hash {
+		Hash::from(self.api.genesis_hash().0)
+	}
+
+	/// The hash of the best or the last finalized block.
+	pub async fn head(&self, at: At) -> Result<Hash, Error> {
+		let hash = match at {
+			At::Best => self
+				.legacy
+				.chain_get_block_hash(None)
+				.await?
+				.ok_or_else(|| Error::Chain("the node reports no best block".into()))?,
+			At::Finalized => self.legacy.chain_get_finalized_head().await?,
+		};
+		Ok(Hash::from(hash.0))
+	}
+
+	/// Calls the runtime API function `method` (`RecordsApi_record`, ...) with SCALE-encoded
+	/// `args`, at the best or finalized block.
+	pub async fn runtime_call<R: Decode>(
+		&self,
+		method: &str,
+		args: impl Encode,
+		at: At,
+	) -> Result<R, Error> {
+		let block = self.head(at).await?;
+		let bytes = self
+			.legacy
+			.state_call(method, Some(&args.encode()), Some(subxt::utils::H256(block.0)))
+			.await?;
+		R::decode(&mut &bytes[..])
+			.map_err(|e| Error::Chain(format!("{method} answered something undecodable: {e}")))
+	}
+
+	/// Calls one of the node's own RPC methods with a single object parameter.
+	pub async fn rpc<R: serde::de::DeserializeOwned>(
+		&self,
+		method: &str,
+		params: serde_json::Value,
+	) -> Result<R, Error> {
+		self.rpc.request(method, rpc_params![params]).await.map_err(|e| match e {
+			subxt::rpcs::Error::User(user) => {
+				Error::Node { code: user.code, message: user.message }
+			}
+			other => Error::Rpc(other.to_string()),
+		})
+	}
+
+	/// Signs `call` as `who`, submits it, reports progress, and waits until it is
+	/// finalized. A dispatch error comes back as [`Error::Rejected`], named by pallet and
+	/// error with the runtime's documentation of it.
+	pub async fn submit<D: EncodeAsFields>(
+		&self,
+		who: &Identity,
+		call: DynamicPayload<D>,
+		progress: &mut dyn FnMut(Progress),
+	) -> Result<Included, Error> {
+		let account = SubxtAccountId(who.account_public());
+		// The pool-aware nonce: counts this account's transactions still in the pool.
+		let nonce = self.legacy.system_account_next_index(&account).await?;
+		let params =
+			DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new().nonce(nonce).immortal().build();
+		let at = self.api.at_current_block().await.map_err(|e| Error::Chain(e.to_string()))?;
+		let mut transactions = at.transactions();
+		let mut watch = transactions
+			.sign_and_submit_then_watch(&call, &IdentitySigner(who), params)
+			.await
+			.map_err(|e| Error::Refused(e.to_string()))?;
+		progress(Progress::Submitted { transaction: Hash::from(watch.extrinsic_hash().0) });
+		while let Some(status) = watch.next().await {
+			match status.map_err(|e| Error::Chain(e.to_string()))? {
+				TransactionStatus::InBestBlock(block) => {
+					progress(Progress::InBlock { block: Hash::from(block.block_hash().0) })
+				}
+				TransactionStatus::InFinalizedBlock(block) => {
+					let hash = Hash::from(block.block_hash().0);
+					progress(Progress::Finalized { block: hash });
+					let events = block.wait_for_success().await.map_err(dispatch_error)?;
+					let events = events
+						.iter()
+						.filter_map(Result::ok)
+						.map(|e| TxEvent {
+							pallet: e.pallet_name().to_string(),
+							name: e.event_name().to_string(),
+							fields: e.field_bytes().to_vec(),
+						})
+						.collect();
+					return Ok(Included { block: hash, events });
+				}
+				TransactionStatus::Invalid { message }
+				| TransactionStatus::Dropped { message }
+				| TransactionStatus::Error { message } => return Err(Error::Refused(message)),
+				_ => {}
+			}
+		}
+		Err(Error::Chain("the node stopped reporting on the transaction".into()))
+	}
+}
+
+fn dispatch_error(error: TransactionEventsError) -> Error {
+	match error {
+		TransactionEventsError::ExtrinsicFailed(DispatchError::Module(module)) => {
+			match module.details() {
+				Ok(details) => Error::Rejected {
+					error: format!("{}::{}", details.pallet.name(), details.variant.name),
+					docs: details.variant.docs.join(" "),
+				},
+				Err(_) => Error::Rejected { error: module.to_string(), docs: String::new() },
+			}
+		}
+		TransactionEventsError::ExtrinsicFailed(other) => {
+			Error::Rejected { error: other.to_string(), docs: String::new() }
+		}
+		other => Error::Chain(other.to_string()),
+	}
+}
+
+impl From<subxt::rpcs::Error> for Error {
+	fn from(e: subxt::rpcs::Error) -> Self {
+		Error::Rpc(e.to_string())
+	}
+}

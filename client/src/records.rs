@@ -1,0 +1,276 @@
+//! A record's life as the client drives it: write (or amend), confirm or reject, read,
+//! erase.
+//!
+//! Writing: FHIR Bundle → sealed under a fresh record key (the record's uuid and version
+//! as associated data) → key wrapped to the patient and the author → blob put on the
+//! node → anchor submitted → finalized. Reading: blob fetched (access checked and audited
+//! by the node) → checked against the anchor's hash and content id → own wrapped key
+//! unwrapped → decrypted → the Bundle parsed back.
+
+use crate::{
+	blobs,
+	chain::{account_arg, At, Chain, Progress, Static},
+	crypto::{self, RecordKey},
+	fhir::{self, SeedRecord},
+	keys::Identity,
+	Error,
+};
+use ehr_primitives::{
+	records::{
+		Category, ContentId, Purpose, RecordId, RecordRejection, RecordView, WrappedKeyView,
+	},
+	registry::Standing,
+	AccountId,
+};
+use subxt::dynamic::{self, Value};
+
+/// What a written record came to.
+#[derive(Clone, Debug)]
+pub struct Written {
+	pub record: RecordId,
+	pub version: u32,
+	pub cid: String,
+	pub block: ehr_primitives::Hash,
+}
+
+/// A decrypted record.
+#[derive(Clone, Debug)]
+pub struct Read {
+	pub view: RecordView<AccountId>,
+	/// The FHIR R4 Bundle, as JSON.
+	pub bundle: serde_json::Value,
+	/// What the node's access decision rested on.
+	pub basis: String,
+}
+
+/// The anchor of a record version, at the best block.
+pub async fn view(chain: &Chain, record: RecordId) -> Result<RecordView<AccountId>, Error> {
+	chain
+		.runtime_call::<Option<RecordView<AccountId>>>("RecordsApi_record", record, At::Best)
+		.await?
+		.ok_or(Error::UnknownRecord(record))
+}
+
+/// A patient's records (every version), oldest first.
+pub async fn list(chain: &Chain, patient: &AccountId) -> Result<Vec<RecordView<AccountId>>, Error> {
+	let mut all = Vec::new();
+	loop {
+		let page: Vec<RecordView<AccountId>> = chain
+			.runtime_call("RecordsApi_records_of", (patient, all.len() as u32, 100u32), At::Best)
+			.await?;
+		let done = page.len() < 100;
+		all.extend(page);
+		if done {
+			return Ok(all);
+		}
+	}
+}
+
+/// The x25519 public key `who` registered on chain.
+pub async fn encryption_key(
+	chain: &Chain,
+	who: &AccountId,
+) -> Result<x25519_dalek::PublicKey, Error> {
+	let standing: Option<Standing<AccountId>> =
+		chain.runtime_call("RegistryApi_standing", who, At::Best).await?;
+	let standing = standing.ok_or_else(|| Error::NotAMember(who.to_string()))?;
+	Ok(x25519_dalek::PublicKey::from(standing.encryption_key))
+}
+
+/// Writes a new record of `patient` from the seed's fields, as `doctor`.
+pub async fn write(
+	chain: &Chain,
+	doctor: &Identity,
+	patient: &AccountId,
+	category: Category,
+	seed: &SeedRecord,
+	progress: &mut dyn FnMut(Progress),
+) -> Result<Written, Error> {
+	let uuid = crypto::new_record_uuid();
+	let sealed = seal(chain, doctor, patient, seed, uuid, 1).await?;
+	let call = dynamic::tx(
+		"Records",
+		"create",
+		(
+			account_arg(patient),
+			Static(category),
+			Static(sealed.cid),
+			sealed.sha256,
+			sealed.patient_key.clone(),
+			sealed.author_key.clone(),
+		),
+	);
+	let included = chain.submit(doctor, call, progress).await?;
+	let record = included
+		.event::<RecordId>("Records", "RecordCreated")
+		.ok_or_else(|| Error::Chain("no RecordCreated event".into()))?;
+	Ok(Written { record, version: 1, cid: sealed.cid.to_multibase(), block: included.block })
+}
+
+/// Writes a new version of `previous` (the latest, confirmed version) from the seed's
+/// fields, as its author, under a fresh key wrapped to the patient and the author only.
+pub async fn amend(
+	chain: &Chain,
+	doctor: &Identity,
+	previous: RecordId,
+	seed: &SeedRecord,
+	progress: &mut dyn FnMut(Progress),
+) -> Result<Written, Error> {
+	let before = view(chain, previous).await?;
+	// The record's uuid is in the clear header of the previous version's blob.
+	let served = blobs::get(chain, doctor, previous, Purpose::Treatment).await?;
+	let (uuid, _) = crypto::blob_header(&served.bytes()?)?;
+	let version = before.version + 1;
+	let sealed = seal(chain, doctor, &before.patient, seed, uuid, version).await?;
+	let call = dynamic::tx(
+		"Records",
+		"amend",
+		(previous, Static(sealed.cid), sealed.sha256, sealed.patient_key, sealed.author_key),
+	);
+	let included = chain.submit(doctor, call, progress).await?;
+	let record = included
+		.event::<RecordId>("Records", "RecordAmended")
+		.ok_or_else(|| Error::Chain("no RecordAmended event".into()))?;
+	Ok(Written { record, version, cid: sealed.cid.to_multibase(), block: included.block })
+}
+
+struct Sealed {
+	cid: ContentId,
+	sha256: [u8; 32],
+	patient_key: Vec<u8>,
+	author_key: Vec<u8>,
+}
+
+/// Builds, encrypts and stores one version; returns what the anchor needs.
+async fn seal(
+	chain: &Chain,
+	doctor: &Identity,
+	patient: &AccountId,
+	seed: &SeedRecord,
+	uuid: [u8; 16],
+	version: u32,
+) -> Result<Sealed, Error> {
+	let bundle = fhir::build_bundle(seed, uuid)?;
+	let json = serde_json::to_vec(&bundle).map_err(|e| Error::Input(e.to_string()))?;
+	let key = RecordKey::generate();
+	let blob = crypto::seal_record(&key, uuid, version, &json)?;
+	let patient_key = crypto::wrap_key(&key, &encryption_key(chain, patient).await?)?;
+	let author_key =
+		crypto::wrap_key(&key, &x25519_dalek::PublicKey::from(doctor.encryption_public()))?;
+	let receipt = blobs::put(chain, doctor, &blob).await?;
+	let cid = receipt.content_id()?;
+	if cid != ContentId::from_sha256(crypto::sha256(&blob)) {
+		return Err(Error::Chain("the node stored the blob under another content id".into()));
+	}
+	Ok(Sealed { cid, sha256: crypto::sha256(&blob), patient_key, author_key })
+}
+
+/// Confirms a pending record, as its patient (or a guardian).
+pub async fn confirm(
+	chain: &Chain,
+	patient: &Identity,
+	record: RecordId,
+	progress: &mut dyn FnMut(Progress),
+) -> Result<(), Error> {
+	chain.submit(patient, dynamic::tx("Records", "confirm", (record,)), progress).await.map(drop)
+}
+
+/// Rejects a pending record, as its patient (or a guardian).
+pub async fn reject(
+	chain: &Chain,
+	patient: &Identity,
+	record: RecordId,
+	reason: RecordRejection,
+	progress: &mut dyn FnMut(Progress),
+) -> Result<(), Error> {
+	let call = dynamic::tx("Records", "reject", (record, Static(reason)));
+	chain.submit(patient, call, progress).await.map(drop)
+}
+
+/// Erases a record version, as its patient: the keys go, the nodes drop the blob.
+pub async fn erase(
+	chain: &Chain,
+	patient: &Identity,
+	record: RecordId,
+	progress: &mut dyn FnMut(Progress),
+) -> Result<(), Error> {
+	chain.submit(patient, dynamic::tx("Records", "erase", (record,)), progress).await.map(drop)
+}
+
+/// The record key of `record` as `reader` holds it (wrapped to the reader on chain).
+pub async fn record_key(
+	chain: &Chain,
+	reader: &Identity,
+	record: RecordId,
+) -> Result<RecordKey, Error> {
+	let wrapped: Option<WrappedKeyView<AccountId>> = chain
+		.runtime_call("RecordsApi_wrapped_key", (record, reader.account_id()), At::Best)
+		.await?;
+	let wrapped = wrapped.ok_or_else(|| Error::NoKey { record, reader: reader.ss58() })?;
+	Ok(crypto::unwrap_key(&wrapped.key, &reader.encryption_secret())?)
+}
+
+/// Reads and decrypts a record version, as `reader`, for `purpose`.
+pub async fn read(
+	chain: &Chain,
+	reader: &Identity,
+	record: RecordId,
+	purpose: Purpose,
+) -> Result<Read, Error> {
+	let view = view(chain, record).await?;
+	let served = blobs::get(chain, reader, record, purpose).await?;
+	let blob = served.bytes()?;
+	check_against_anchor(&view, &blob)?;
+	let key = record_key(chain, reader, record).await?;
+	let opened = crypto::open_record(&key, &blob)?;
+	if opened.version != view.version {
+		return Err(Error::TamperedBlob { record, what: "version" });
+	}
+	let bundle: fhir::Bundle = serde_json::from_slice(&opened.plaintext)
+		.map_err(|e| Error::Chain(format!("record {record} is not a FHIR Bundle: {e}")))?;
+	let bundle = serde_json::to_value(bundle).map_err(|e| Error::Chain(e.to_string()))?;
+	Ok(Read { view, bundle, basis: served.basis })
+}
+
+/// A served blob must hash to the anchor's ciphertext hash and content id.
+pub fn check_against_anchor(view: &RecordView<AccountId>, blob: &[u8]) -> Result<(), Error> {
+	let digest = crypto::sha256(blob);
+	if digest != view.ciphertext_sha256 {
+		return Err(Error::TamperedBlob { record: view.id, what: "SHA-256" });
+	}
+	if view.cid != Some(ContentId::from_sha256(digest)) {
+		return Err(Error::TamperedBlob { record: view.id, what: "content id" });
+	}
+	Ok(())
+}
+
+/// Wraps `record`'s key (as `holder` has it) to `reader` and hands it over on chain.
+pub async fn share_key(
+	chain: &Chain,
+	holder: &Identity,
+	record: RecordId,
+	reader: &AccountId,
+	progress: &mut dyn FnMut(Progress),
+) -> Result<(), Error> {
+	let key = record_key(chain, holder, record).await?;
+	let wrapped = crypto::wrap_key(&key, &encryption_key(chain, reader).await?)?;
+	let call = dynamic::tx("Records", "add_reader_key", (record, account_arg(reader), wrapped));
+	chain.submit(holder, call, progress).await.map(drop)
+}
+
+/// Takes `reader`'s wrapped key of `record` away, as the patient.
+pub async fn unshare_key(
+	chain: &Chain,
+	patient: &Identity,
+	record: RecordId,
+	reader: &AccountId,
+	progress: &mut dyn FnMut(Progress),
+) -> Result<(), Error> {
+	let call = dynamic::tx("Records", "remove_reader_key", (record, account_arg(reader)));
+	chain.submit(patient, call, progress).await.map(drop)
+}
+
+/// A fieldless enum of ehr-chain's as a metadata-encoded value, by variant name.
+pub fn variant<T: core::fmt::Debug>(value: &T) -> Value {
+	Value::unnamed_variant(format!("{value:?}"), [])
+}

@@ -1,0 +1,62 @@
+//! The off-chain record store: encrypted record blobs, kept by every hospital node.
+//!
+//! The chain holds a record's content id (CIDv1, raw, sha2-256) and ciphertext hash; the
+//! ciphertext itself lives here, in each node's [`store`]:
+//!
+//! - **Put** (RPC `ehr_putBlob`): an active doctor's signed request stages a blob. It is
+//!   kept only if a record anchor adopts it within `--blob-staging-ttl`, so strangers
+//!   cannot fill the store; staging is capped by size and in total.
+//! - **Replicate** ([`replication`]): when a block that anchors records is finalized, every
+//!   node adopts the staged blob or fetches it from a peer over the request-response
+//!   protocol `/<genesis>/ehr/blob/1`, checking it against its content id. A periodic
+//!   reconciliation against the finalized state catches up a node that was offline and
+//!   drops the blobs of erased records.
+//! - **Get** (RPC `ehr_getBlob`, [`access`]): a reader's signed request is answered only
+//!   if the chain says the reader may access that record now, and the node records the
+//!   access in the patient's on-chain audit trail, signed with the hospital's key.
+//! - **Export** (`ehr-node export-blobs`, [`car`]): the stored blobs as files and a CAR
+//!   file any IPFS node can import and pin.
+
+pub mod access;
+pub mod car;
+pub mod replication;
+pub mod store;
+
+use std::time::Duration;
+
+const LOG_TARGET: &str = "ehr::blobs";
+
+/// Command-line settings of the blob store.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BlobParams {
+	/// Largest blob the node accepts, in KiB.
+	#[arg(long, value_name = "KIB", default_value_t = 4096)]
+	pub blob_max_kib: u32,
+
+	/// Seconds a put blob waits for a record anchor to refer to it before it is dropped.
+	#[arg(long, value_name = "SECONDS", default_value_t = 600)]
+	pub blob_staging_ttl: u64,
+
+	/// Most MiB of blobs waiting for an anchor at once.
+	#[arg(long, value_name = "MIB", default_value_t = 512)]
+	pub blob_staging_mib: u64,
+
+	/// Seconds between two reconciliations of the store with the finalized chain (fetch
+	/// what is missing, drop what was erased).
+	#[arg(long, value_name = "SECONDS", default_value_t = 300)]
+	pub blob_reconcile_interval: u64,
+}
+
+impl BlobParams {
+	pub fn limits(&self) -> store::StoreLimits {
+		store::StoreLimits {
+			max_blob_bytes: self.blob_max_kib as usize * 1024,
+			staging_ttl: Duration::from_secs(self.blob_staging_ttl),
+			staging_quota: self.blob_staging_mib * 1024 * 1024,
+		}
+	}
+
+	pub fn reconcile_interval(&self) -> Duration {
+		Duration::from_secs(self.blob_reconcile_interval.max(1))
+	}
+}

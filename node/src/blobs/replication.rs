@@ -1,0 +1,306 @@
+//! Replication of blobs between the consortium's nodes.
+//!
+//! Nodes ask each other for a blob by content id over the request-response protocol
+//! `/<genesis>/ehr/blob/1` (request: the 36-byte id; response: SCALE `Option<Vec<u8>>`).
+//! Whatever arrives is checked against the id before it is kept, so a faulty or hostile
+//! peer can withhold a blob but never substitute one.
+//!
+//! The [`Replicator`] follows finality: for every finalized block it reads the records
+//! pallet's events and adopts (or fetches) the blob of each new record version, and drops
+//! the blob of each erased one. Every `--blob-reconcile-interval`, and once the node has
+//! caught up with the chain after starting, it compares the whole store with the
+//! finalized state, which is how a node that was offline, or lost its blob directory,
+//! catches up.
+
+use super::{
+	store::{BlobStore, Placement},
+	LOG_TARGET,
+};
+use crate::service::FullClient;
+use codec::{Decode, Encode};
+use ehr_primitives::{opaque::Block, records::ContentId, AccountId, Hash};
+use ehr_runtime::RuntimeEvent;
+use futures::{future::Either, StreamExt};
+use pallet_ehr_records::{Event as RecordsEvent, RecordAnchor};
+use sc_client_api::{BlockchainEvents, StorageProvider};
+use sc_network::{
+	request_responses::{IncomingRequest, OutgoingResponse},
+	service::traits::NetworkService,
+	IfDisconnected, NetworkBackend, ProtocolName,
+};
+use sc_network_sync::SyncingService;
+use sp_api::ProvideRuntimeApi;
+use sp_blockchain::HeaderBackend;
+use sp_consensus::SyncOracle;
+use sp_core::storage::StorageKey;
+use sp_io::hashing::twox_128;
+use std::{
+	collections::HashSet,
+	sync::Arc,
+	time::{Duration, Instant},
+};
+
+/// How long a peer has to answer a blob request.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The protocol's name on the chain whose genesis is `genesis`.
+fn protocol_name(genesis: &Hash) -> ProtocolName {
+	format!("/{}/ehr/blob/1", hex::encode(genesis.as_bytes())).into()
+}
+
+/// The protocol's configuration, its name, and the stream of requests peers send.
+pub fn protocol<N: NetworkBackend<Block, Hash>>(
+	genesis: &Hash,
+	max_blob_bytes: usize,
+) -> (N::RequestResponseProtocolConfig, ProtocolName, async_channel::Receiver<IncomingRequest>) {
+	let (sender, receiver) = async_channel::bounded(64);
+	let name = protocol_name(genesis);
+	// The response is the blob plus a few bytes of SCALE framing.
+	let max_response = max_blob_bytes as u64 + 16;
+	let config = N::request_response_config(
+		name.clone(),
+		vec![],
+		64,
+		max_response,
+		REQUEST_TIMEOUT,
+		Some(sender),
+	);
+	(config, name, receiver)
+}
+
+/// Answers peers' blob requests from the local store.
+pub async fn serve(store: Arc<BlobStore>, requests: async_channel::Receiver<IncomingRequest>) {
+	while let Ok(request) = requests.recv().await {
+		let result = ContentId::decode(&mut &request.payload[..])
+			.map(|cid| store.get(&cid).ok().flatten().encode())
+			.map_err(|_| ());
+		let _ = request.pending_response.send(OutgoingResponse {
+			result,
+			reputation_changes: vec![],
+			sent_feedback: None,
+		});
+	}
+}
+
+/// Fetches blobs from the connected peers.
+#[derive(Clone)]
+pub struct Fetcher {
+	pub network: Arc<dyn NetworkService>,
+	pub sync: Arc<SyncingService<Block>>,
+	pub protocol: ProtocolName,
+}
+
+impl Fetcher {
+	/// The blob `cid` from the first peer that has it, checked against the id; `None`
+	/// if no connected peer has it.
+	pub async fn fetch(&self, cid: &ContentId) -> Option<Vec<u8>> {
+		let peers = self.sync.peers_info().await.unwrap_or_default();
+		for (peer, _) in peers {
+			let answer = self
+				.network
+				.request(
+					peer,
+					self.protocol.clone(),
+					cid.encode(),
+					None,
+					IfDisconnected::ImmediateError,
+				)
+				.await;
+			let Ok((bytes, _)) = answer else { continue };
+			let Ok(Some(blob)) = Option::<Vec<u8>>::decode(&mut &bytes[..]) else { continue };
+			if ContentId::from_sha256(sp_io::hashing::sha2_256(&blob)) == *cid {
+				return Some(blob);
+			}
+			log::warn!(
+				target: LOG_TARGET,
+				"peer {peer} answered blob {} with other content; ignored",
+				cid.to_multibase()
+			);
+		}
+		None
+	}
+}
+
+/// Keeps the store in step with the finalized chain.
+pub struct Replicator {
+	pub client: Arc<FullClient>,
+	pub store: Arc<BlobStore>,
+	pub fetcher: Fetcher,
+	pub reconcile_interval: Duration,
+}
+
+/// What a finalized block asks of the store.
+#[derive(Debug, Default, PartialEq)]
+struct Changes {
+	/// Record versions anchored: their blobs must be here.
+	anchored: Vec<u64>,
+	/// Record versions erased: their blobs must go.
+	erased: Vec<u64>,
+}
+
+impl Replicator {
+	pub async fn run(self) {
+		let mut finality = self.client.finality_notification_stream();
+		// Due at once, but it waits until the node has caught up with the chain.
+		let mut next_reconcile = Instant::now();
+		loop {
+			let tick = futures_timer::Delay::new(Duration::from_secs(5));
+			match futures::future::select(finality.next(), tick).await {
+				Either::Left((Some(notification), _)) => {
+					let blocks = notification.tree_route.iter().chain([&notification.hash]);
+					for hash in blocks {
+						self.apply(*hash).await;
+					}
+				}
+				Either::Left((None, _)) => return,
+				Either::Right(((), _)) => {}
+			}
+			if let Err(e) = self.store.expire_staged(std::time::SystemTime::now()) {
+				log::warn!(target: LOG_TARGET, "expiring staged blobs: {e}");
+			}
+			if Instant::now() >= next_reconcile && !self.fetcher.sync.is_major_syncing() {
+				self.reconcile().await;
+				next_reconcile = Instant::now() + self.reconcile_interval;
+			}
+		}
+	}
+
+	/// Acts on the records events of the finalized block `hash`.
+	async fn apply(&self, hash: Hash) {
+		let changes = match self.changes_at(hash) {
+			Ok(changes) => changes,
+			Err(e) => {
+				log::debug!(target: LOG_TARGET, "events of {hash}: {e}; left to reconciliation");
+				return;
+			}
+		};
+		for record in changes.anchored {
+			if let Some(cid) = self.cid_of(hash, record) {
+				self.ensure_present(&cid).await;
+			}
+		}
+		for record in changes.erased {
+			// The id is gone from the anchor; the parent block still has it.
+			let parent = self.client.header(hash).ok().flatten().map(|h| h.parent_hash);
+			if let Some(cid) = parent.and_then(|parent| self.cid_of(parent, record)) {
+				match self.store.remove(&cid) {
+					Ok(true) => log::info!(
+						target: LOG_TARGET,
+						"🗑  record {record} erased: blob {} dropped",
+						cid.to_multibase()
+					),
+					Ok(false) => {}
+					Err(e) => log::warn!(target: LOG_TARGET, "dropping an erased blob: {e}"),
+				}
+			}
+		}
+	}
+
+	fn changes_at(&self, hash: Hash) -> Result<Changes, String> {
+		let key = StorageKey([twox_128(b"System"), twox_128(b"Events")].concat());
+		let Some(data) = self.client.storage(hash, &key).map_err(|e| e.to_string())? else {
+			return Ok(Changes::default());
+		};
+		let events = Vec::<frame_system::EventRecord<RuntimeEvent, Hash>>::decode(&mut &data.0[..])
+			.map_err(|e| format!("undecodable events: {e}"))?;
+		let mut changes = Changes::default();
+		for record in events {
+			match record.event {
+				RuntimeEvent::Records(RecordsEvent::RecordCreated { record, .. })
+				| RuntimeEvent::Records(RecordsEvent::RecordAmended { record, .. }) => {
+					changes.anchored.push(record)
+				}
+				RuntimeEvent::Records(RecordsEvent::RecordErased { record, .. }) => {
+					changes.erased.push(record)
+				}
+				_ => {}
+			}
+		}
+		Ok(changes)
+	}
+
+	fn cid_of(&self, at: Hash, record: u64) -> Option<ContentId> {
+		use ehr_primitives::records::RecordsApi;
+		self.client.runtime_api().record(at, record).ok().flatten().and_then(|view| view.cid)
+	}
+
+	/// Makes sure the blob of a finalized anchor is stored: adopts the staged copy, or
+	/// fetches it from a peer. `true` if it is stored now.
+	async fn ensure_present(&self, cid: &ContentId) -> bool {
+		match self.store.placement(cid) {
+			Placement::Stored => return true,
+			Placement::Staged => match self.store.adopt(cid) {
+				Ok(true) => return true,
+				Ok(false) => {}
+				Err(e) => log::warn!(target: LOG_TARGET, "adopting {}: {e}", cid.to_multibase()),
+			},
+			Placement::Absent => {}
+		}
+		let Some(blob) = self.fetcher.fetch(cid).await else {
+			log::debug!(target: LOG_TARGET, "no peer has blob {} yet", cid.to_multibase());
+			return false;
+		};
+		match self.store.insert(cid, &blob, Placement::Stored) {
+			Ok(()) => {
+				log::debug!(target: LOG_TARGET, "replicated blob {}", cid.to_multibase());
+				true
+			}
+			Err(e) => {
+				log::warn!(target: LOG_TARGET, "storing fetched blob {}: {e}", cid.to_multibase());
+				false
+			}
+		}
+	}
+
+	/// Compares the store with the finalized state: fetches the blobs of live anchors that
+	/// are missing, drops stored blobs no live anchor refers to (erased records).
+	async fn reconcile(&self) {
+		let finalized = self.client.info().finalized_hash;
+		let live = match self.live_cids(finalized) {
+			Ok(live) => live,
+			Err(e) => {
+				log::warn!(target: LOG_TARGET, "reading the finalized anchors: {e}");
+				return;
+			}
+		};
+		let stored: HashSet<ContentId> =
+			self.store.stored().unwrap_or_default().into_iter().collect();
+		let (mut fetched, mut missing, mut dropped) = (0u32, 0u32, 0u32);
+		for cid in live.iter().filter(|cid| !stored.contains(*cid)) {
+			if self.ensure_present(cid).await {
+				fetched += 1;
+			} else {
+				missing += 1;
+			}
+		}
+		for cid in stored.iter().filter(|cid| !live.contains(*cid)) {
+			if self.store.remove(cid).unwrap_or(false) {
+				dropped += 1;
+			}
+		}
+		if fetched + missing + dropped > 0 {
+			log::info!(
+				target: LOG_TARGET,
+				"📦 blob store reconciled with the finalized chain: {} live, {fetched} fetched, \
+				 {missing} not available from peers yet, {dropped} erased dropped",
+				live.len()
+			);
+		}
+	}
+
+	/// The content ids of every record anchor at `at` that was not erased.
+	fn live_cids(&self, at: Hash) -> Result<HashSet<ContentId>, String> {
+		let prefix = StorageKey([twox_128(b"Records"), twox_128(b"Records")].concat());
+		let pairs =
+			self.client.storage_pairs(at, Some(&prefix), None).map_err(|e| e.to_string())?;
+		let mut live = HashSet::new();
+		for (_, value) in pairs {
+			let anchor = RecordAnchor::<AccountId>::decode(&mut &value.0[..])
+				.map_err(|e| format!("undecodable record anchor: {e}"))?;
+			if let Some(cid) = anchor.cid {
+				live.insert(cid);
+			}
+		}
+		Ok(live)
+	}
+}

@@ -1,0 +1,321 @@
+//! The blob store on disk: encrypted record blobs, one file each, named by content id.
+//!
+//! Layout under the chain's data directory (`chains/<id>/blobs/`):
+//! - `objects/<cid>`: blobs a finalized record anchor refers to; kept until erased.
+//! - `staging/<cid>`: blobs put by a doctor whose anchor is not finalized yet; dropped
+//!   `staging_ttl` after they were put unless an anchor adopts them first.
+//! - `tmp/`: files being written. Every write goes to `tmp/` and is renamed into place,
+//!   so a crash leaves either the whole blob or nothing, never half of one.
+//!
+//! Every blob is checked against its content id when it enters the store and again when
+//! it is read: a file altered on disk is moved aside (`corrupt/`) rather than served, and
+//! the replication task fetches a good copy from a peer.
+
+use ehr_primitives::records::ContentId;
+use sp_io::hashing::sha2_256;
+use std::{
+	fs, io,
+	path::{Path, PathBuf},
+	time::{Duration, SystemTime},
+};
+
+/// Why a blob was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+	#[error("the blob is {size} bytes; this node stores at most {max} bytes per blob")]
+	TooLarge { size: usize, max: usize },
+	#[error("the blob is empty")]
+	Empty,
+	#[error("the blob does not match content id {expected}")]
+	CidMismatch { expected: String },
+	#[error(
+		"this node holds {staged} bytes of blobs no anchor refers to yet (limit {quota}); \
+		 try again after some are anchored or expire"
+	)]
+	StagingFull { staged: u64, quota: u64 },
+	#[error("blob store I/O: {0}")]
+	Io(#[from] io::Error),
+}
+
+/// Limits of a blob store.
+#[derive(Clone, Copy, Debug)]
+pub struct StoreLimits {
+	/// Largest blob accepted, in bytes.
+	pub max_blob_bytes: usize,
+	/// How long a put blob waits for an anchor.
+	pub staging_ttl: Duration,
+	/// Most bytes waiting for an anchor at once.
+	pub staging_quota: u64,
+}
+
+/// Where a blob is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Placement {
+	/// Referred to by a finalized anchor.
+	Stored,
+	/// Waiting for an anchor.
+	Staged,
+	/// Not here.
+	Absent,
+}
+
+/// The blob store of one node.
+pub struct BlobStore {
+	root: PathBuf,
+	limits: StoreLimits,
+}
+
+impl BlobStore {
+	/// Opens (creating if needed) the store under `root`, discarding unfinished writes.
+	pub fn open(root: impl Into<PathBuf>, limits: StoreLimits) -> io::Result<Self> {
+		let store = Self { root: root.into(), limits };
+		for dir in ["objects", "staging", "corrupt"] {
+			fs::create_dir_all(store.root.join(dir))?;
+		}
+		let _ = fs::remove_dir_all(store.root.join("tmp"));
+		fs::create_dir_all(store.root.join("tmp"))?;
+		Ok(store)
+	}
+
+	pub fn limits(&self) -> StoreLimits {
+		self.limits
+	}
+
+	/// Checks a blob's size.
+	pub fn check_size(&self, size: usize) -> Result<(), StoreError> {
+		if size == 0 {
+			return Err(StoreError::Empty);
+		}
+		if size > self.limits.max_blob_bytes {
+			return Err(StoreError::TooLarge { size, max: self.limits.max_blob_bytes });
+		}
+		Ok(())
+	}
+
+	/// Keeps `blob` until an anchor refers to it (or `staging_ttl` passes). Returns its
+	/// content id; a blob already stored is not staged again.
+	pub fn stage(&self, blob: &[u8]) -> Result<ContentId, StoreError> {
+		self.check_size(blob.len())?;
+		let cid = ContentId::from_sha256(sha2_256(blob));
+		if self.placement(&cid) != Placement::Absent {
+			return Ok(cid);
+		}
+		let staged = self.staged_bytes()?;
+		if staged + blob.len() as u64 > self.limits.staging_quota {
+			return Err(StoreError::StagingFull { staged, quota: self.limits.staging_quota });
+		}
+		self.write_atomically(&self.path("staging", &cid), blob)?;
+		Ok(cid)
+	}
+
+	/// Keeps a blob an anchor refers to (received from a peer), after checking it against
+	/// `cid`: as `Stored` for a finalized anchor, as `Staged` (outside the staging quota,
+	/// since an anchor exists) for one not finalized yet.
+	pub fn insert(
+		&self,
+		cid: &ContentId,
+		blob: &[u8],
+		placement: Placement,
+	) -> Result<(), StoreError> {
+		self.check_size(blob.len())?;
+		if ContentId::from_sha256(sha2_256(blob)) != *cid {
+			return Err(StoreError::CidMismatch { expected: cid.to_multibase() });
+		}
+		match placement {
+			Placement::Stored => {
+				self.write_atomically(&self.path("objects", cid), blob)?;
+				let _ = fs::remove_file(self.path("staging", cid));
+			}
+			Placement::Staged => self.write_atomically(&self.path("staging", cid), blob)?,
+			Placement::Absent => {}
+		}
+		Ok(())
+	}
+
+	/// Moves a staged blob into the store for good. `Ok(false)` if it was not staged.
+	pub fn adopt(&self, cid: &ContentId) -> io::Result<bool> {
+		match fs::rename(self.path("staging", cid), self.path("objects", cid)) {
+			Ok(()) => Ok(true),
+			Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+			Err(e) => Err(e),
+		}
+	}
+
+	/// Where the blob `cid` is.
+	pub fn placement(&self, cid: &ContentId) -> Placement {
+		if self.path("objects", cid).is_file() {
+			Placement::Stored
+		} else if self.path("staging", cid).is_file() {
+			Placement::Staged
+		} else {
+			Placement::Absent
+		}
+	}
+
+	/// The blob `cid`, stored or staged, checked against its id. A file that fails the
+	/// check is moved to `corrupt/` and reported absent.
+	pub fn get(&self, cid: &ContentId) -> io::Result<Option<Vec<u8>>> {
+		for area in ["objects", "staging"] {
+			let path = self.path(area, cid);
+			let blob = match fs::read(&path) {
+				Ok(blob) => blob,
+				Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+				Err(e) => return Err(e),
+			};
+			if ContentId::from_sha256(sha2_256(&blob)) == *cid {
+				return Ok(Some(blob));
+			}
+			log::warn!(
+				target: super::LOG_TARGET,
+				"blob {} on disk does not match its id; moved to corrupt/",
+				cid.to_multibase()
+			);
+			fs::rename(&path, self.root.join("corrupt").join(file_name(cid)))?;
+		}
+		Ok(None)
+	}
+
+	/// Deletes the blob `cid` wherever it is. `Ok(true)` if there was one.
+	pub fn remove(&self, cid: &ContentId) -> io::Result<bool> {
+		let mut removed = false;
+		for area in ["objects", "staging"] {
+			match fs::remove_file(self.path(area, cid)) {
+				Ok(()) => removed = true,
+				Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+				Err(e) => return Err(e),
+			}
+		}
+		Ok(removed)
+	}
+
+	/// The content ids of all stored (not staged) blobs.
+	pub fn stored(&self) -> io::Result<Vec<ContentId>> {
+		let mut ids = Vec::new();
+		for entry in fs::read_dir(self.root.join("objects"))? {
+			let name = entry?.file_name();
+			if let Some(cid) = name.to_str().and_then(|n| ContentId::from_multibase(n).ok()) {
+				ids.push(cid);
+			}
+		}
+		Ok(ids)
+	}
+
+	/// The path of the stored blob `cid` (for export).
+	pub fn object_path(&self, cid: &ContentId) -> PathBuf {
+		self.path("objects", cid)
+	}
+
+	/// Drops staged blobs put more than `staging_ttl` before `now`; returns how many.
+	pub fn expire_staged(&self, now: SystemTime) -> io::Result<usize> {
+		let mut expired = 0;
+		for entry in fs::read_dir(self.root.join("staging"))? {
+			let entry = entry?;
+			let put_at = entry.metadata()?.modified()?;
+			if now.duration_since(put_at).is_ok_and(|age| age > self.limits.staging_ttl) {
+				fs::remove_file(entry.path())?;
+				expired += 1;
+			}
+		}
+		Ok(expired)
+	}
+
+	fn staged_bytes(&self) -> io::Result<u64> {
+		let mut total = 0;
+		for entry in fs::read_dir(self.root.join("staging"))? {
+			total += entry?.metadata()?.len();
+		}
+		Ok(total)
+	}
+
+	fn path(&self, area: &str, cid: &ContentId) -> PathBuf {
+		self.root.join(area).join(file_name(cid))
+	}
+
+	fn write_atomically(&self, target: &Path, blob: &[u8]) -> io::Result<()> {
+		let tmp = self.root.join("tmp").join(format!(
+			"{}.{}",
+			target.file_name().and_then(|n| n.to_str()).unwrap_or("blob"),
+			std::process::id()
+		));
+		{
+			use std::io::Write;
+			let mut file = fs::File::create(&tmp)?;
+			file.write_all(blob)?;
+			file.sync_all()?;
+		}
+		fs::rename(&tmp, target)
+	}
+}
+
+fn file_name(cid: &ContentId) -> String {
+	cid.to_multibase()
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn store(dir: &Path) -> BlobStore {
+		BlobStore::open(
+			dir,
+			StoreLimits {
+				max_blob_bytes: 64,
+				staging_ttl: Duration::from_secs(60),
+				staging_quota: 100,
+			},
+		)
+		.expect("store opens")
+	}
+
+	#[test]
+	fn staged_blobs_are_adopted_or_expire() {
+		let dir = tempfile::tempdir().expect("tmp dir");
+		let store = store(dir.path());
+		let cid = store.stage(b"ciphertext one").expect("staged");
+		assert_eq!(store.placement(&cid), Placement::Staged);
+		assert_eq!(store.get(&cid).expect("read").as_deref(), Some(&b"ciphertext one"[..]));
+		assert!(store.adopt(&cid).expect("adopted"));
+		assert_eq!(store.placement(&cid), Placement::Stored);
+		assert_eq!(store.stored().expect("listed"), vec![cid]);
+
+		let other = store.stage(b"ciphertext two").expect("staged");
+		assert_eq!(store.expire_staged(SystemTime::now()).expect("swept"), 0);
+		let later = SystemTime::now() + Duration::from_secs(61);
+		assert_eq!(store.expire_staged(later).expect("swept"), 1);
+		assert_eq!(store.placement(&other), Placement::Absent);
+		assert_eq!(store.placement(&cid), Placement::Stored, "stored blobs never expire");
+	}
+
+	#[test]
+	fn limits_and_ids_are_enforced() {
+		let dir = tempfile::tempdir().expect("tmp dir");
+		let store = store(dir.path());
+		assert!(matches!(store.stage(&[7; 65]), Err(StoreError::TooLarge { size: 65, max: 64 })));
+		assert!(matches!(store.stage(&[]), Err(StoreError::Empty)));
+		store.stage(&[1; 60]).expect("first fits the quota");
+		assert!(matches!(store.stage(&[2; 60]), Err(StoreError::StagingFull { .. })));
+
+		let cid = ContentId::from_sha256(sha2_256(b"right"));
+		assert!(matches!(
+			store.insert(&cid, b"wrong", Placement::Stored),
+			Err(StoreError::CidMismatch { .. })
+		));
+		assert_eq!(store.placement(&cid), Placement::Absent);
+		store.insert(&cid, b"right", Placement::Stored).expect("matching blob stored");
+		assert!(store.remove(&cid).expect("removed"));
+		assert!(!store.remove(&cid).expect("nothing left"));
+	}
+
+	#[test]
+	fn a_blob_altered_on_disk_is_not_served() {
+		let dir = tempfile::tempdir().expect("tmp dir");
+		let store = store(dir.path());
+		let cid = ContentId::from_sha256(sha2_256(b"record"));
+		store.insert(&cid, b"record", Placement::Stored).expect("stored");
+		fs::write(store.object_path(&cid), b"recorD").expect("tampered");
+		assert_eq!(store.get(&cid).expect("read"), None);
+		assert_eq!(store.placement(&cid), Placement::Absent);
+		assert_eq!(fs::read_dir(dir.path().join("corrupt")).expect("listed").count(), 1);
+	}
+}
