@@ -66,6 +66,13 @@ enum Command {
 		#[arg(long)]
 		justification: String,
 	},
+	/// Print the FHIR R4 Bundle a record's fields become (what `record write` encrypts),
+	/// without touching the chain.
+	Bundle {
+		/// A JSON file with the seed's record fields (see `record write --help`).
+		#[arg(long)]
+		input: PathBuf,
+	},
 	/// The patient's audit trail: who did what with their records.
 	Audit {
 		/// Whose trail (default: the acting account).
@@ -200,6 +207,16 @@ async fn run(cli: Cli) -> Result<(), Error> {
 			return keys_command(&cli, command);
 		}
 	}
+	if let Command::Bundle { input } = &cli.command {
+		let bundle = ehr_client::fhir::build_bundle(
+			&seed_record(input)?,
+			ehr_client::crypto::new_record_uuid(),
+		)?;
+		let json =
+			serde_json::to_string_pretty(&bundle).map_err(|e| Error::Input(e.to_string()))?;
+		println!("{json}");
+		return Ok(());
+	}
 	let me = identity(&cli)?;
 	if let Command::Keys(KeysCommand::Show) = cli.command {
 		println!("address:        {}", me.ss58());
@@ -209,7 +226,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
 	let chain = Chain::connect(&cli.node).await?;
 	let progress = &mut report_progress;
 	match cli.command {
-		Command::Keys(_) => Ok(()),
+		Command::Keys(_) | Command::Bundle { .. } => Ok(()),
 		Command::RegisterKey => {
 			if registry::register_encryption_key(&chain, &me, progress).await? {
 				println!("encryption key registered");

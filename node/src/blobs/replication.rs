@@ -40,6 +40,9 @@ use std::{
 	time::{Duration, Instant},
 };
 
+/// Most blob fetches in flight at once.
+const PARALLEL_FETCHES: usize = 8;
+
 /// How long a peer has to answer a blob request.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -174,11 +177,9 @@ impl Replicator {
 				return;
 			}
 		};
-		for record in changes.anchored {
-			if let Some(cid) = self.cid_of(hash, record) {
-				self.ensure_present(&cid).await;
-			}
-		}
+		let anchored: Vec<ContentId> =
+			changes.anchored.into_iter().filter_map(|record| self.cid_of(hash, record)).collect();
+		self.ensure_all_present(&anchored).await;
 		for record in changes.erased {
 			// The id is gone from the anchor; the parent block still has it.
 			let parent = self.client.header(hash).ok().flatten().map(|h| h.parent_hash);
@@ -224,6 +225,19 @@ impl Replicator {
 		self.client.runtime_api().record(at, record).ok().flatten().and_then(|view| view.cid)
 	}
 
+	/// Makes sure the blobs of finalized anchors are stored, a few fetches at a time, so a
+	/// block of many records neither waits for one slow peer per record nor floods the
+	/// peers. Returns how many are stored now.
+	async fn ensure_all_present(&self, cids: &[ContentId]) -> u32 {
+		let mut stored = 0;
+		for batch in cids.chunks(PARALLEL_FETCHES) {
+			let results =
+				futures::future::join_all(batch.iter().map(|cid| self.ensure_present(cid))).await;
+			stored += results.into_iter().filter(|present| *present).count() as u32;
+		}
+		stored
+	}
+
 	/// Makes sure the blob of a finalized anchor is stored: adopts the staged copy, or
 	/// fetches it from a peer. `true` if it is stored now.
 	async fn ensure_present(&self, cid: &ContentId) -> bool {
@@ -265,14 +279,11 @@ impl Replicator {
 		};
 		let stored: HashSet<ContentId> =
 			self.store.stored().unwrap_or_default().into_iter().collect();
-		let (mut fetched, mut missing, mut dropped) = (0u32, 0u32, 0u32);
-		for cid in live.iter().filter(|cid| !stored.contains(*cid)) {
-			if self.ensure_present(cid).await {
-				fetched += 1;
-			} else {
-				missing += 1;
-			}
-		}
+		let absent: Vec<ContentId> =
+			live.iter().filter(|cid| !stored.contains(*cid)).copied().collect();
+		let fetched = self.ensure_all_present(&absent).await;
+		let missing = absent.len() as u32 - fetched;
+		let mut dropped = 0u32;
 		for cid in stored.iter().filter(|cid| !live.contains(*cid)) {
 			if self.store.remove(cid).unwrap_or(false) {
 				dropped += 1;

@@ -1,0 +1,104 @@
+//! The node's blob store refuses what it must, with the documented error codes, against a
+//! real development node on 127.0.0.1: writes by non-doctors, oversized blobs, stale,
+//! misdirected or forged requests, unknown records and malformed parameters; and it drops
+//! a put blob that no anchor adopts in time.
+
+use codec::Encode;
+use ehr_client::{blobs, chain::Chain, keys::Identity, Error};
+use ehr_primitives::{
+	blobs::{put_signing_payload, PutRequest},
+	records::Purpose,
+	Hash,
+};
+use ehr_testnet::{node_binary, Network};
+use serde_json::json;
+use std::time::Duration;
+
+fn code(result: Result<impl std::fmt::Debug, Error>) -> i32 {
+	match result {
+		Err(Error::Node { code, .. }) => code,
+		other => panic!("expected a refusal from the node, got {other:?}"),
+	}
+}
+
+/// A put request signed by `signer`, claiming `author`, issued at `issued_at`, for `genesis`.
+fn put_params(
+	signer: &Identity,
+	author: &Identity,
+	genesis: Hash,
+	issued_at: u64,
+	blob: &[u8],
+) -> serde_json::Value {
+	let request = PutRequest {
+		genesis,
+		author: author.account_id(),
+		sha256: ehr_client::crypto::sha256(blob),
+		issued_at,
+	};
+	json!({
+		"blob": format!("0x{}", hex::encode(blob)),
+		"author": author.ss58(),
+		"genesis": format!("0x{}", hex::encode(genesis.encode())),
+		"issuedAt": issued_at,
+		"signature": format!("0x{}", hex::encode(signer.sign(&put_signing_payload(&request)))),
+	})
+}
+
+async fn status(chain: &Chain, cid: &str) -> String {
+	chain.rpc::<String>("ehr_blobStatus", json!(cid)).await.expect("status")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_blob_store_refuses_with_specific_errors() {
+	let binary = node_binary().expect("node binary");
+	let extra = ["--blob-max-kib", "1", "--blob-staging-ttl", "2"];
+	let network =
+		Network::start(&binary, "blob-refusals", "dev", &["alice"], &extra).expect("dev node");
+	network.wait_all_finalized(1, Duration::from_secs(60)).expect("the dev chain finalizes");
+	let chain = Chain::connect(&network.nodes[0].ws_url()).await.expect("client connects");
+	let genesis = chain.genesis();
+	let now = ehr_client::keys::now_ms();
+
+	let doctor = Identity::from_suri("//Bob").expect("a doctor on dev");
+	let patient = Identity::from_suri("//Charlie").expect("a patient on dev");
+
+	// Only doctors store blobs: 1004.
+	assert_eq!(code(blobs::put(&chain, &patient, b"ciphertext").await), 1004);
+	// At most --blob-max-kib: 1009.
+	assert_eq!(code(blobs::put(&chain, &doctor, &[7u8; 2048]).await), 1009);
+	// Requests older than five minutes: 1002.
+	let stale = put_params(&doctor, &doctor, genesis, now - 10 * 60 * 1000, b"ciphertext");
+	assert_eq!(code(chain.rpc::<serde_json::Value>("ehr_putBlob", stale).await), 1002);
+	// Signed for another chain: 1001.
+	let elsewhere = put_params(&doctor, &doctor, Hash::repeat_byte(9), now, b"ciphertext");
+	assert_eq!(code(chain.rpc::<serde_json::Value>("ehr_putBlob", elsewhere).await), 1001);
+	// Signed by someone other than the claimed author: 1003.
+	let forged = put_params(&patient, &doctor, genesis, now, b"ciphertext");
+	assert_eq!(code(chain.rpc::<serde_json::Value>("ehr_putBlob", forged).await), 1003);
+	// No such record: 1005.
+	assert_eq!(code(blobs::get(&chain, &patient, 999, Purpose::Treatment).await), 1005);
+	// Malformed parameters: JSON-RPC's invalid-params code, naming the field.
+	let refused = chain
+		.rpc::<serde_json::Value>(
+			"ehr_getBlob",
+			json!({ "record": 0, "reader": patient.ss58(), "purpose": "curiosity",
+				"genesis": format!("0x{}", hex::encode(genesis)), "issuedAt": now, "signature": "0x00" }),
+		)
+		.await;
+	match refused {
+		Err(Error::Node { code: -32602, message }) => {
+			assert!(message.contains("purpose"), "{message}")
+		}
+		other => panic!("expected invalid params, got {other:?}"),
+	}
+
+	// A doctor's blob is staged, and dropped when no anchor adopts it in time.
+	let receipt = blobs::put(&chain, &doctor, b"ciphertext nobody anchors").await.expect("staged");
+	assert_eq!(receipt.staged_for_secs, 2);
+	assert_eq!(status(&chain, &receipt.cid).await, "staged");
+	let deadline = std::time::Instant::now() + Duration::from_secs(30);
+	while status(&chain, &receipt.cid).await != "absent" {
+		assert!(std::time::Instant::now() < deadline, "the unanchored blob was never dropped");
+		tokio::time::sleep(Duration::from_millis(500)).await;
+	}
+}
