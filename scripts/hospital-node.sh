@@ -12,6 +12,10 @@
 #       Generates session keys (Aura + GRANDPA) in the running node's keystore, with a proof
 #       that ACCOUNT (SS58 or 0x-hex) owns them; prints the `keys` and `proof` arguments of
 #       `session.setKeys`, which ACCOUNT submits once the council has admitted it.
+#   scripts/hospital-node.sh hospital-key --chain SPEC [--base-path DIR]
+#       Puts the hospital account's secret (asked for, never echoed) into the node's
+#       keystore as key type `ehrh`: the node signs the on-chain audit entry of every
+#       record it serves with it, and serves no record without it. Run before `start`.
 #   scripts/hospital-node.sh verify ACCOUNT [--rpc-port RPC]
 #       Reports the node's peers and finalized head, whether ACCOUNT is a consortium
 #       hospital, and the size of the current authority set.
@@ -19,7 +23,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
 command="${1:-}"
-[ -n "$command" ] || die "usage: $0 keys|start|session-keys|verify ... (see the header of this script)"
+[ -n "$command" ] || die "usage: $0 keys|start|session-keys|hospital-key|verify ... (see the header of this script)"
 shift
 
 base_path="$EHR_ROOT/data/hospital"
@@ -124,6 +128,13 @@ if "error" in answer:
 print("keys:  " + answer["result"]["keys"])
 print("proof: " + answer["result"]["proof"])'
     ;;
+  hospital-key)
+    [ -n "$chain" ] || die "hospital-key needs --chain (the consortium's raw chain spec file)"
+    # `key insert` asks for the secret URI itself when --suri is absent.
+    "$(node_bin)" key insert --chain "$chain" --base-path "$base_path" \
+      --key-type ehrh --scheme sr25519
+    log "hospital key stored in $base_path (key type ehrh)"
+    ;;
   verify)
     [ -n "$account" ] || die "verify needs the hospital's ACCOUNT"
     owner=$(account_hex "$account")
@@ -148,5 +159,5 @@ print(f"authorities:          {len(ids(sys.argv[4]))} Aura keys in the current s
 PY
     echo "finalized head:       $(echo "$finalized" | sed -n 's/.*"result":"\([^"]*\)".*/\1/p')"
     ;;
-  *) die "unknown command '$command' (keys, start, session-keys, verify)" ;;
+  *) die "unknown command '$command' (keys, start, session-keys, hospital-key, verify)" ;;
 esac

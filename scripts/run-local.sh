@@ -80,6 +80,7 @@ for i in "${!names[@]}"; do
 done
 
 log "4 hospital validators running. Polkadot.js apps: $(apps_link 9944)"
+log "the ehr client: $EHR_CLI_BIN --help (README: \"Health records off chain\")"
 log "Ctrl-C stops all nodes. Following the chain:"
 
 # A line every 6 s with each node's best and finalized block, from its own RPC.

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up this machine if needed, builds everything once (release profile, shared target
 # dir) and runs every test of ehr-chain: formatting, unit and pallet tests, runtime
-# tests, the node tests that start real node processes on 127.0.0.1, and the
-# Polkadot.js compatibility tests against a real dev node.
+# tests, the node and client tests that start real node processes on 127.0.0.1, and the
+# JavaScript tests with clients nobody here wrote (a FHIR validator, Polkadot.js, IPFS's
+# CAR and CID libraries, Substrate API Sidecar) against real dev nodes.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 cd "$EHR_ROOT"
@@ -21,11 +22,23 @@ log "benchmark tests: every pallet benchmark runs once against its mock runtime"
 cargo test --locked --profile "$EHR_PROFILE" --features runtime-benchmarks --lib \
   -p pallet-ehr-registry -p pallet-ehr-consent -p pallet-ehr-records -p pallet-ehr-consortium
 
-log "Polkadot.js compatibility (no custom types) against a dev node"
-# `cargo test` above built the node binary for the node tests: use that very binary.
+# `cargo test` above built the node and the client for the node and client tests: the
+# JavaScript tests use those very binaries.
 [ -x "$EHR_NODE_BIN" ] || die "no node binary at $EHR_NODE_BIN after cargo test"
-(cd "$EHR_ROOT/tests/polkadotjs" \
-  && npm ci --no-audit --no-fund --loglevel=error \
-  && EHR_NODE_BIN="$EHR_NODE_BIN" npm test)
+[ -x "$EHR_CLI_BIN" ] || die "no ehr client binary at $EHR_CLI_BIN after cargo test"
+js_tests() {
+  (cd "$EHR_ROOT/tests/$1" \
+    && npm ci --no-audit --no-fund --loglevel=error \
+    && EHR_NODE_BIN="$EHR_NODE_BIN" EHR_CLI_BIN="$EHR_CLI_BIN" npm test)
+}
+
+log "FHIR R4: the client's Bundles against HL7's JSON schema (an independent validator)"
+js_tests fhir
+
+log "Polkadot.js (no custom types) and the blob store from JavaScript, against a dev node"
+js_tests polkadotjs
+
+log "@substrate/api-sidecar against a dev node"
+js_tests sidecar
 
 log "all tests passed in $(( $(date +%s) - start )) s"

@@ -141,6 +141,49 @@ pub async fn share_keys_in_scope(
 	Ok(shared)
 }
 
+/// Who received the key of a just-confirmed record.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Handover {
+	/// Grantees handed the key now.
+	pub shared: Vec<AccountId>,
+	/// Grantees whose grant covers the record but who have no encryption key of their own
+	/// registered yet: they get the key once they register and the patient shares again.
+	pub without_key: Vec<AccountId>,
+}
+
+/// Hands the key of the just-confirmed `record` to every grantee whose active grant
+/// covers it — a grant of "all records" or of a category covers records written later —
+/// unless the grantee holds it already.
+pub async fn share_with_grantees(
+	chain: &Chain,
+	patient: &Identity,
+	record: RecordId,
+	progress: &mut dyn FnMut(Progress),
+) -> Result<Handover, Error> {
+	let view = records::view(chain, record).await?;
+	let target = ScopedTarget::Record { root: view.root, category: view.category };
+	let mut handover = Handover::default();
+	let mut seen: Vec<AccountId> = Vec::new();
+	for grant in grants(chain, &patient.account_id()).await? {
+		if !grant.active || !grant.scope.covers(&target) || seen.contains(&grant.grantee) {
+			continue;
+		}
+		seen.push(grant.grantee.clone());
+		let held: Option<ehr_primitives::records::WrappedKeyView<AccountId>> = chain
+			.runtime_call("RecordsApi_wrapped_key", (record, &grant.grantee), At::Best)
+			.await?;
+		if held.is_some() {
+			continue;
+		}
+		match records::share_key(chain, patient, record, &grant.grantee, progress).await {
+			Ok(()) => handover.shared.push(grant.grantee),
+			Err(Error::NoEncryptionKey(_)) => handover.without_key.push(grant.grantee),
+			Err(e) => return Err(e),
+		}
+	}
+	Ok(handover)
+}
+
 /// Revokes a grant, then deletes the former grantee's wrapped keys of the patient's
 /// records it may no longer access. Returns how many keys were taken back.
 pub async fn revoke(

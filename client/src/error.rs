@@ -37,6 +37,9 @@ pub enum Error {
 	/// The reader holds no key to the record.
 	#[error("{reader} holds no key to record {record}: the patient must grant access first")]
 	NoKey { record: u64, reader: String },
+	/// The account has not registered an encryption key of its own.
+	#[error("{0} has not registered an encryption key yet: it must run `ehr register-key` before records can be encrypted to it")]
+	NoEncryptionKey(String),
 	#[error(transparent)]
 	Crypto(#[from] CryptoError),
 	#[error(transparent)]

@@ -16,7 +16,7 @@
 //! | location    | `Encounter.location[0].location.display` |
 //! | medication  | `MedicationRequest.medicationCodeableConcept.text` |
 //! | suggestion  | `CarePlan.description` |
-//! | nextReview  | `Appointment.start` (a dateTime) or `Appointment.requestedPeriod[0].start` (a date) |
+//! | nextReview  | `Appointment.requestedPeriod[0].start` (status `proposed`; `Appointment.start` is read too) |
 //! | notes       | `Observation` "Clinical note", `valueString` |
 //! | date        | `Encounter.period.start` (also `recordedDate`, `authoredOn`, `effectiveDateTime`) |
 //! | doctor      | `Practitioner.identifier` (system `urn:ehr-chain:account`) |
@@ -450,11 +450,12 @@ fn is_date_time(text: &str) -> bool {
 	let Some((date, time)) = text.split_once('T') else { return false };
 	let Some(zone_start) = time.find(['Z', '+', '-']) else { return false };
 	let (clock, zone) = time.split_at(zone_start);
+	// Offsets run from -14:00 to +14:00.
 	let zone_ok = zone == "Z"
 		|| (zone.len() == 6
 			&& &zone[3..4] == ":"
-			&& number_in(&zone[1..3], 2, 0..=14)
-			&& number_in(&zone[4..6], 2, 0..=59));
+			&& ((number_in(&zone[1..3], 2, 0..=13) && number_in(&zone[4..6], 2, 0..=59))
+				|| &zone[1..] == "14:00"));
 	let (whole, fraction) = clock.split_once('.').unwrap_or((clock, "0"));
 	let fraction_ok = !fraction.is_empty() && fraction.bytes().all(|byte| byte.is_ascii_digit());
 	let fields: Vec<&str> = whole.split(':').collect();
@@ -467,8 +468,18 @@ fn is_date_time(text: &str) -> bool {
 		&& number_in(seconds, 2, 0..=60)
 }
 
+/// Whether `text` is a FHIR date of year or month precision, `YYYY` or `YYYY-MM`.
+fn is_partial_date(text: &str) -> bool {
+	match text.split_once('-') {
+		None => number_in(text, 4, 1..=9999),
+		Some((year, month)) => number_in(year, 4, 1..=9999) && number_in(month, 2, 1..=12),
+	}
+}
+
+/// The seed's dates become FHIR dateTimes, which may be a year, a month, a day, or a day
+/// with a time and zone.
 fn check_date(field: &'static str, value: &str) -> Result<(), FhirError> {
-	if is_date(value) || is_date_time(value) {
+	if is_partial_date(value) || is_date(value) || is_date_time(value) {
 		Ok(())
 	} else {
 		Err(FhirError::InvalidDate { field, value: value.into() })
@@ -653,13 +664,14 @@ pub fn build_bundle(record: &SeedRecord, record_uuid: [u8; 16]) -> Result<Bundle
 			status: "needs-action".into(),
 			required: None,
 		};
-		// Appointment.start is an instant, so a bare date becomes the requested period.
-		let timed = is_date_time(when);
+		// A proposed review has a wanted time, not a booked slot: Appointment.start needs an
+		// end too (invariant app-2), which the seed does not give, so the time goes in
+		// requestedPeriod, whatever its precision.
 		let requested = Period { start: Some(when.clone()), end: None };
 		resources.push(Resource::Appointment(Appointment {
 			status: "proposed".into(),
-			start: timed.then(|| when.clone()),
-			requested_period: if timed { Vec::new() } else { vec![requested] },
+			start: None,
+			requested_period: vec![requested],
 			participant: vec![participant(&patient), participant(&doctor)],
 			..Default::default()
 		}));
@@ -855,13 +867,15 @@ mod tests {
 	}
 
 	#[test]
-	fn timed_next_review_uses_start() {
+	fn timed_next_review_is_a_requested_period_without_start() {
 		let record =
 			SeedRecord { next_review: Some("2024-06-01T10:00:00Z".into()), ..full_record() };
 		let (bundle, fields) = json_round_trip(&record);
 		assert_eq!(fields, record);
 		let json = String::from_utf8(bundle.to_json().unwrap()).unwrap();
-		assert!(json.contains(r#""status":"proposed","start":"2024-06-01T10:00:00Z""#), "{json}");
+		// app-2: start only together with end, which the seed does not have.
+		assert!(!json.contains(r#""start":"2024-06-01T10:00:00Z","participant""#), "{json}");
+		assert!(json.contains(r#""requestedPeriod":[{"start":"2024-06-01T10:00:00Z"}]"#), "{json}");
 	}
 
 	#[test]
@@ -934,6 +948,14 @@ mod tests {
 		assert!(build_bundle(&SeedRecord { date: "2024-02-29".into(), ..base() }, [0; 16]).is_ok());
 		assert!(!is_date("2023-02-29") && !is_date_time("2024-03-01T09:30:00+1é:00"));
 		assert!(is_date_time("2024-03-01T23:59:60.123456789123-14:00"));
+		assert!(
+			!is_date_time("2024-03-01T12:00:00+14:30")
+				&& !is_date_time("2024-03-01T12:00:00+15:00")
+		);
+		assert!(is_partial_date("2024") && is_partial_date("2024-12"));
+		assert!(
+			!is_partial_date("2024-13") && !is_partial_date("24") && !is_partial_date("2024-1")
+		);
 	}
 
 	#[test]

@@ -25,8 +25,13 @@
 //! A JSON file holding the SURI sealed with XChaCha20-Poly1305 under scrypt(password, salt),
 //! with the SS58 address as associated data; see [`Keystore`]. It can also hold a TOTP secret
 //! (sealed together with the SURI): then unlocking needs the current code from the user's
-//! authenticator app as well. That second factor protects this local file; it is not checked
-//! on chain, where the account key alone authorises transactions.
+//! authenticator app as well, as the seed paper's patient login does. What this factor does
+//! and does not do: it stops someone who learnt the password (shoulder-surfing, a reused
+//! password) from using the keystore through this client without the user's phone. It is
+//! not a second encryption layer — the TOTP secret is sealed under the password with the
+//! SURI, since the client must check codes offline — so someone holding both the file and
+//! the password can decrypt it with other software. It is not checked on chain either,
+//! where the account key alone authorises transactions.
 
 use std::{
 	fs,

@@ -37,7 +37,8 @@ pub struct Written {
 #[derive(Clone, Debug)]
 pub struct Read {
 	pub view: RecordView<AccountId>,
-	/// The FHIR R4 Bundle, as JSON.
+	/// The FHIR R4 Bundle, as JSON, exactly as its author wrote it (elements this client
+	/// does not model included).
 	pub bundle: serde_json::Value,
 	/// What the node's access decision rested on.
 	pub basis: String,
@@ -66,7 +67,8 @@ pub async fn list(chain: &Chain, patient: &AccountId) -> Result<Vec<RecordView<A
 	}
 }
 
-/// The x25519 public key `who` registered on chain.
+/// The x25519 public key `who` registered on chain; refused while it is the placeholder a
+/// development account starts with, whose secret nobody holds.
 pub async fn encryption_key(
 	chain: &Chain,
 	who: &AccountId,
@@ -74,6 +76,9 @@ pub async fn encryption_key(
 	let standing: Option<Standing<AccountId>> =
 		chain.runtime_call("RegistryApi_standing", who, At::Best).await?;
 	let standing = standing.ok_or_else(|| Error::NotAMember(who.to_string()))?;
+	if standing.encryption_key == ehr_primitives::registry::placeholder_encryption_key(who) {
+		return Err(Error::NoEncryptionKey(who.to_string()));
+	}
 	Ok(x25519_dalek::PublicKey::from(standing.encryption_key))
 }
 
@@ -165,14 +170,16 @@ async fn seal(
 	Ok(Sealed { cid, sha256: crypto::sha256(&blob), patient_key, author_key })
 }
 
-/// Confirms a pending record, as its patient (or a guardian).
+/// Confirms a pending record, as its patient (or a guardian), then hands its key to the
+/// grantees whose active grants cover it.
 pub async fn confirm(
 	chain: &Chain,
 	patient: &Identity,
 	record: RecordId,
 	progress: &mut dyn FnMut(Progress),
-) -> Result<(), Error> {
-	chain.submit(patient, dynamic::tx("Records", "confirm", (record,)), progress).await.map(drop)
+) -> Result<crate::consent::Handover, Error> {
+	chain.submit(patient, dynamic::tx("Records", "confirm", (record,)), progress).await?;
+	crate::consent::share_with_grantees(chain, patient, record, progress).await
 }
 
 /// Rejects a pending record, as its patient (or a guardian).
@@ -226,9 +233,14 @@ pub async fn read(
 	if opened.version != view.version {
 		return Err(Error::TamperedBlob { record, what: "version" });
 	}
-	let bundle: fhir::Bundle = serde_json::from_slice(&opened.plaintext)
-		.map_err(|e| Error::Chain(format!("record {record} is not a FHIR Bundle: {e}")))?;
-	let bundle = serde_json::to_value(bundle).map_err(|e| Error::Chain(e.to_string()))?;
+	let not_a_bundle = |e: serde_json::Error| {
+		Error::Chain(format!("record {record} does not hold a FHIR Bundle: {e}"))
+	};
+	fhir::Bundle::from_json(&opened.plaintext).map_err(|e| match e {
+		fhir::FhirError::Json(e) => not_a_bundle(e),
+		other => Error::Fhir(other),
+	})?;
+	let bundle = serde_json::from_slice(&opened.plaintext).map_err(not_a_bundle)?;
 	Ok(Read { view, bundle, basis: served.basis })
 }
 

@@ -51,7 +51,7 @@ async fn status(chain: &Chain, cid: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_blob_store_refuses_with_specific_errors() {
 	let binary = node_binary().expect("node binary");
-	let extra = ["--blob-max-kib", "1", "--blob-staging-ttl", "2"];
+	let extra = ["--blob-staging-ttl", "2"];
 	let network =
 		Network::start(&binary, "blob-refusals", "dev", &["alice"], &extra).expect("dev node");
 	network.wait_all_finalized(1, Duration::from_secs(60)).expect("the dev chain finalizes");
@@ -64,8 +64,9 @@ async fn the_blob_store_refuses_with_specific_errors() {
 
 	// Only doctors store blobs: 1004.
 	assert_eq!(code(blobs::put(&chain, &patient, b"ciphertext").await), 1004);
-	// At most --blob-max-kib: 1009.
-	assert_eq!(code(blobs::put(&chain, &doctor, &[7u8; 2048]).await), 1009);
+	// At most 1 MiB (IPFS's block size): 1009.
+	let oversized = vec![7u8; ehr_primitives::blobs::MAX_BLOB_BYTES + 1];
+	assert_eq!(code(blobs::put(&chain, &doctor, &oversized).await), 1009);
 	// Requests older than five minutes: 1002.
 	let stale = put_params(&doctor, &doctor, genesis, now - 10 * 60 * 1000, b"ciphertext");
 	assert_eq!(code(chain.rpc::<serde_json::Value>("ehr_putBlob", stale).await), 1002);

@@ -120,7 +120,9 @@ async fn a_record_from_writing_to_revocation_and_erasure() {
 	assert_eq!(read.view.status, RecordStatus::Pending);
 	let bundle: fhir::Bundle = serde_json::from_value(read.bundle.clone()).expect("a FHIR Bundle");
 	assert_eq!(fhir::seed_fields(&bundle).expect("fields"), seed(), "the record round-trips");
-	records::confirm(dave_node, &ferdie, written.record, &mut quiet).await.expect("confirmed");
+	let handover =
+		records::confirm(dave_node, &ferdie, written.record, &mut quiet).await.expect("confirmed");
+	assert!(handover.shared.is_empty(), "nobody else is granted yet: {handover:?}");
 
 	// Every hospital node holds the blob once its anchor is final.
 	wait_blob_everywhere(&chains, &written.cid, "stored").await;
@@ -176,35 +178,70 @@ async fn a_record_from_writing_to_revocation_and_erasure() {
 		tokio::time::sleep(Duration::from_millis(500)).await;
 	}
 
-	// The doctor amends; then the patient revokes the insurer.
+	// The doctor amends while the insurer's grant holds: confirming hands the new version's
+	// key to the insurer too (a grant of all records covers later ones).
 	let mut updated = seed();
 	updated.notes = Some("Dizziness resolved after the dose was taken with breakfast.".into());
 	let amended = records::amend(alice_node, &eve, written.record, &updated, &mut quiet)
 		.await
 		.expect("amended");
 	assert_eq!(amended.version, 2);
-	records::confirm(alice_node, &ferdie, amended.record, &mut quiet).await.expect("confirmed");
+	let handover =
+		records::confirm(alice_node, &ferdie, amended.record, &mut quiet).await.expect("confirmed");
+	assert_eq!(handover.shared, vec![insurer.account_id()], "{handover:?}");
+	// The hospital's grant covers it too, but the hospital has no encryption key of its own.
+	assert_eq!(handover.without_key, vec![alice_hospital.clone()], "{handover:?}");
+	let insurer_v2 = records::read(bob_node, &insurer, amended.record, Purpose::Payment)
+		.await
+		.expect("insurer reads v2");
+	let insurer_v2: fhir::Bundle = serde_json::from_value(insurer_v2.bundle).expect("bundle");
+	assert_eq!(fhir::seed_fields(&insurer_v2).expect("fields"), updated);
+	let insurer_old_key =
+		records::record_key(alice_node, &insurer, amended.record).await.expect("insurer's key");
+
+	// The patient revokes the insurer: both keys are taken back.
 	let taken_back =
 		consent::revoke(alice_node, &ferdie, grant, &mut quiet).await.expect("revoked");
-	assert_eq!(taken_back, 1, "the insurer's key of version 1 is deleted");
+	assert_eq!(taken_back, 2, "the insurer's keys of versions 1 and 2 are deleted");
 
-	// Cut off: no blob from any node, no key to either version.
+	// The next version is sealed under a fresh key that never reaches the insurer.
+	let mut third = updated.clone();
+	third.medication = Some("Metformin 1000 mg twice daily".into());
+	let latest = records::amend(alice_node, &eve, amended.record, &third, &mut quiet)
+		.await
+		.expect("amended again");
+	assert_eq!(latest.version, 3);
+	let handover =
+		records::confirm(alice_node, &ferdie, latest.record, &mut quiet).await.expect("confirmed");
+	assert!(handover.shared.is_empty(), "{handover:?}");
+
+	// Cut off: no blob from any node, no key to any version, and the key it once held
+	// does not open the new version.
 	for chain in &chains {
-		for record in [written.record, amended.record] {
+		for record in [written.record, amended.record, latest.record] {
 			let denied = blobs::get(chain, &insurer, record, Purpose::Payment).await;
 			assert!(matches!(denied, Err(Error::Node { code: 1007, .. })), "{denied:?}");
 		}
 	}
-	for record in [written.record, amended.record] {
+	for record in [written.record, amended.record, latest.record] {
 		let no_key = records::record_key(alice_node, &insurer, record).await;
 		assert!(matches!(no_key, Err(Error::NoKey { .. })), "{no_key:?}");
 	}
-	// The patient still reads the new version, through any node.
-	let again = records::read(dave_node, &ferdie, amended.record, Purpose::Treatment)
+	let v3_blob = blobs::get(alice_node, &ferdie, latest.record, Purpose::Treatment)
 		.await
-		.expect("patient reads v2");
+		.expect("patient fetches v3")
+		.bytes()
+		.expect("hex");
+	assert!(
+		ehr_client::crypto::open_record(&insurer_old_key, &v3_blob).is_err(),
+		"an old key opens the new version"
+	);
+	// The patient still reads the new version, through any node.
+	let again = records::read(dave_node, &ferdie, latest.record, Purpose::Treatment)
+		.await
+		.expect("patient reads v3");
 	let again: fhir::Bundle = serde_json::from_value(again.bundle).expect("bundle");
-	assert_eq!(fhir::seed_fields(&again).expect("fields"), updated);
+	assert_eq!(fhir::seed_fields(&again).expect("fields"), third);
 
 	// Erasing version 2 drops its blob from every node.
 	wait_blob_everywhere(&chains, &amended.cid, "stored").await;

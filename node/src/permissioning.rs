@@ -23,7 +23,7 @@ use std::{collections::HashSet, sync::Arc};
 const LOG_TARGET: &str = "ehr::permissioning";
 
 /// The authorized peers at `hash`, without the local node.
-fn authorized_peers(
+pub fn authorized_peers(
 	client: &FullClient,
 	hash: <Block as sp_runtime::traits::Block>::Hash,
 	local: &PeerId,

@@ -215,7 +215,12 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 	task_manager.spawn_handle().spawn(
 		"blob-answers",
 		None,
-		blobs::replication::serve(blob_store.clone(), blob_requests),
+		blobs::replication::serve(
+			client.clone(),
+			network.local_peer_id(),
+			blob_store.clone(),
+			blob_requests,
+		),
 	);
 	task_manager.spawn_handle().spawn(
 		"blob-replication",
@@ -242,6 +247,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 		fetcher: blob_fetcher,
 		genesis: genesis_hash,
 		hospital: HospitalSigner::from_keystore(keystore_container.keystore()),
+		served: Default::default(),
 	});
 
 	// Only the consortium's nodes may connect.

@@ -17,6 +17,10 @@ pub const PUT_CONTEXT: &[u8] = b"ehr-chain/blob-put/v1";
 /// Signing context of a request to read a record's blob.
 pub const GET_CONTEXT: &[u8] = b"ehr-chain/blob-get/v1";
 
+/// The largest blob (an encrypted record) any node stores: 1 MiB, the block size IPFS
+/// nodes exchange, so every blob is one IPFS block.
+pub const MAX_BLOB_BYTES: usize = 1024 * 1024;
+
 /// How far a request's `issued_at` may be from the node's clock, in ms.
 pub const MAX_REQUEST_SKEW_MS: Moment = 5 * 60 * 1000;
 

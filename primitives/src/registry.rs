@@ -9,6 +9,17 @@ use sp_core::H256;
 /// public half is on chain; the secret never leaves the member's device.
 pub type EncryptionKey = [u8; 32];
 
+/// The stand-in encryption key of a member created from a placeholder (development chains,
+/// tests, benchmarks): derived from the account id, so nobody holds its secret and nothing
+/// may be encrypted to it. Clients refuse to wrap a record key to it.
+pub fn placeholder_encryption_key(account: &impl Encode) -> EncryptionKey {
+	use sp_runtime::traits::{BlakeTwo256, Hash};
+	BlakeTwo256::hash(
+		&[&b"ehr-chain placeholder encryption key"[..], &account.encode()[..]].concat(),
+	)
+	.0
+}
+
 /// A salted hash of a member's off-chain profile (name, contact data, national or social
 /// security id, ...). A hospital holding the documents and the salt can check them
 /// against it; the chain learns nothing from it.

@@ -12,6 +12,7 @@ export WASM_BUILD_WORKSPACE_HINT="$EHR_ROOT"
 # ever compiled twice.
 export EHR_PROFILE="${EHR_PROFILE:-release}"
 EHR_NODE_BIN="$CARGO_TARGET_DIR/$EHR_PROFILE/ehr-node"
+EHR_CLI_BIN="$CARGO_TARGET_DIR/$EHR_PROFILE/ehr"
 
 # Rust installed by rustup for the current user lives here on a fresh machine.
 if [ -d "$HOME/.cargo/bin" ]; then
@@ -41,6 +42,6 @@ ehr_wasm_env() {
 # Build the node (and with it the runtime) once, in the shared profile.
 ehr_build_node() {
   ehr_wasm_env || die "no Wasm toolchain: run scripts/setup.sh first"
-  log "building ehr-node ($EHR_PROFILE, target dir $CARGO_TARGET_DIR)"
-  (cd "$EHR_ROOT" && cargo build --locked --profile "$EHR_PROFILE" -p ehr-node)
+  log "building ehr-node and the ehr client ($EHR_PROFILE, target dir $CARGO_TARGET_DIR)"
+  (cd "$EHR_ROOT" && cargo build --locked --profile "$EHR_PROFILE" -p ehr-node -p ehr-client)
 }

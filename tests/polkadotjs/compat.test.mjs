@@ -6,101 +6,38 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { u8aConcat, u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady, sha256AsU8a } from '@polkadot/util-crypto';
+import { logTail, sendAndFinalize as finalized, startDevNode, stopProcess } from '../lib/devnode.mjs';
 
 const NODE = process.env.EHR_NODE_BIN;
-const FINALITY_MS = 60_000;
 
 let node, api, dir, keyring;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-// Waits (bounded) until the node answers JSON-RPC over HTTP, then connects over WebSocket.
-async function connect(port, deadline) {
-  for (;;) {
-    if (node.exited !== undefined) throw new Error(`ehr-node exited (${node.exited})`);
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ id: 1, jsonrpc: '2.0', method: 'system_health', params: [] }),
-      });
-      if (response.ok) break;
-    } catch (_) { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`node RPC not ready on port ${port}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  return ApiPromise.create({ provider: new WsProvider(`ws://127.0.0.1:${port}`), noInitWarn: true });
-}
 
 before(async () => {
   assert.ok(NODE, 'set EHR_NODE_BIN to the ehr-node binary');
   await cryptoWaitReady();
   keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
   dir = mkdtempSync(path.join(os.tmpdir(), 'ehr-polkadotjs-'));
-  const [rpcPort, p2pPort] = [await freePort(), await freePort()];
-  const log = createWriteStream(path.join(dir, 'node.log'));
-  node = spawn(NODE, [
-    '--dev', '--base-path', dir, '--rpc-port', String(rpcPort),
-    '--listen-addr', `/ip4/127.0.0.1/tcp/${p2pPort}`,
-    '--no-mdns', '--no-prometheus', '--no-telemetry',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  node.stdout.pipe(log);
-  node.stderr.pipe(log);
-  node.on('exit', (code) => { node.exited = code ?? 'signal'; });
-  api = await connect(rpcPort, Date.now() + 60_000);
+  node = await startDevNode(NODE, dir, { blocks: 1 });
+  api = await ApiPromise.create({ provider: new WsProvider(`ws://127.0.0.1:${node.rpcPort}`), noInitWarn: true });
 });
 
 after(async () => {
   await api?.disconnect().catch(() => {});
-  if (node && node.exited === undefined) {
-    node.kill('SIGTERM');
-    const killer = setTimeout(() => node.kill('SIGKILL'), 20_000);
-    await new Promise((r) => node.once('exit', r));
-    clearTimeout(killer);
-  }
-  if (process.exitCode && dir) {
-    console.error(readFileSync(path.join(dir, 'node.log'), 'utf8').split('\n').slice(-40).join('\n'));
-  }
+  await stopProcess(node);
+  if (process.exitCode && node) console.error(logTail(node));
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-// Signs and sends `tx`; resolves with the events once its block is finalized, rejects on
-// a dispatch error, a pool refusal or the time limit.
-function sendAndFinalize(tx, signer) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('not finalized in time')), FINALITY_MS);
-    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
-      if (dispatchError) {
-        clearTimeout(timer);
-        const detail = dispatchError.isModule ? api.registry.findMetaError(dispatchError.asModule) : dispatchError;
-        reject(new Error(`dispatch failed: ${JSON.stringify(detail)}`));
-      } else if (status.isFinalized) {
-        clearTimeout(timer);
-        resolve(events);
-      } else if (status.isInvalid || status.isDropped || status.isUsurped) {
-        clearTimeout(timer);
-        reject(new Error(`transaction ${status.type}`));
-      }
-    }).catch((e) => { clearTimeout(timer); reject(e); });
-  });
+// Signs and sends `tx`; resolves with the events once its block is finalized.
+async function sendAndFinalize(tx, signer) {
+  return (await finalized(api, tx, signer)).events;
 }
 
 test('metadata decodes with no custom types and exposes runtime APIs', async () => {

@@ -146,6 +146,13 @@ enum RecordCommand {
 	},
 	/// Erase a record version (patients): keys deleted, blob dropped by every node.
 	Erase { record: u64 },
+	/// Hand a record's key to a reader the chain lets read it (the patient, or the record's
+	/// author — e.g. to a doctor who opened emergency access).
+	Share {
+		record: u64,
+		#[arg(long)]
+		to: String,
+	},
 }
 
 #[derive(Subcommand)]
@@ -296,8 +303,18 @@ async fn record_command(
 			);
 		}
 		RecordCommand::Confirm { record } => {
-			records::confirm(chain, me, record, progress).await?;
-			println!("record {record} confirmed");
+			let handover = records::confirm(chain, me, record, progress).await?;
+			println!("record {record} confirmed; key handed to {} grantees", handover.shared.len());
+			for grantee in handover.without_key {
+				println!(
+					"note: grantee {grantee} has no encryption key registered yet; \
+					 share later with `ehr record share {record} --to {grantee}`"
+				);
+			}
+		}
+		RecordCommand::Share { record, to } => {
+			records::share_key(chain, me, record, &account(&to)?, progress).await?;
+			println!("record {record}: key handed to {to}");
 		}
 		RecordCommand::Reject { record, reason } => {
 			records::reject(chain, me, record, reason, progress).await?;

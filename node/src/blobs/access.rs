@@ -23,7 +23,10 @@ use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
 use sp_core::{crypto::KeyTypeId, ed25519, sr25519, Pair};
 use sp_keystore::{Keystore, KeystorePtr};
-use std::sync::{Arc, Mutex};
+use std::{
+	collections::HashMap,
+	sync::{Arc, Mutex},
+};
 
 /// The keystore key type of the hospital account a node signs audit entries with.
 pub const HOSPITAL_KEY_TYPE: KeyTypeId = KeyTypeId(*b"ehrh");
@@ -61,6 +64,8 @@ pub enum AccessError {
 	Audit(String),
 	#[error("node error: {0}")]
 	Internal(String),
+	#[error("this request was already served; sign a new one (requests are single-use)")]
+	Replayed,
 }
 
 impl AccessError {
@@ -81,6 +86,7 @@ impl AccessError {
 			Self::Audit(_) => 1011,
 			Self::Internal(_) => 1012,
 			Self::HospitalInactive(_) => 1013,
+			Self::Replayed => 1014,
 		}
 	}
 }
@@ -119,6 +125,8 @@ pub struct BlobService {
 	pub fetcher: Fetcher,
 	pub genesis: Hash,
 	pub hospital: Option<HospitalSigner>,
+	/// Signatures of get requests already served, until they would be stale anyway.
+	pub served: ServedRequests,
 }
 
 impl BlobService {
@@ -159,6 +167,9 @@ impl BlobService {
 	) -> Result<ServedBlob, AccessError> {
 		self.check_envelope(request.genesis, request.issued_at)?;
 		verify(&blobs::get_signing_payload(&request), signature, &request.reader)?;
+		// A captured request must not buy a second read (nor a second audit entry); a
+		// refused one may be retried as it is.
+		let _claim = self.served.claim(signature, request.issued_at)?;
 		let hospital = self.hospital.as_ref().ok_or(AccessError::NoHospitalKey)?;
 		let best = self.client.info().best_hash;
 		let api = self.client.runtime_api();
@@ -195,6 +206,7 @@ impl BlobService {
 				request.purpose,
 			)
 			.await?;
+		_claim.keep();
 		Ok(ServedBlob {
 			record: request.record,
 			cid: cid.to_multibase(),
@@ -259,14 +271,16 @@ pub struct HospitalSigner {
 	keystore: KeystorePtr,
 	public: sr25519::Public,
 	/// The next nonce to use, if known ahead of the chain (transactions in the pool).
-	next_nonce: Mutex<Option<u32>>,
+	/// Held from choosing a nonce until the pool has the transaction, so concurrent reads
+	/// never sign two audit entries with one nonce.
+	next_nonce: futures::lock::Mutex<Option<u32>>,
 }
 
 impl HospitalSigner {
 	/// The first `ehrh` key of the keystore, if any.
 	pub fn from_keystore(keystore: KeystorePtr) -> Option<Self> {
 		let public = *keystore.sr25519_public_keys(HOSPITAL_KEY_TYPE).first()?;
-		Some(Self { keystore, public, next_nonce: Mutex::new(None) })
+		Some(Self { keystore, public, next_nonce: futures::lock::Mutex::new(None) })
 	}
 
 	pub fn account(&self) -> AccountId {
@@ -290,10 +304,12 @@ impl HospitalSigner {
 			purpose,
 		}
 		.into();
+		let mut next_nonce = self.next_nonce.lock().await;
 		// One retry with the chain's nonce, if the remembered one went stale (e.g. after a
 		// restart or a transaction dropped from the pool).
 		for attempt in 0..2 {
-			let nonce = self.nonce(service, best, attempt > 0)?;
+			let remembered = if attempt == 0 { *next_nonce } else { None };
+			let nonce = self.nonce(service, best, remembered)?;
 			let transaction = ehr_runtime::signing::signed_transaction_with(
 				self.public,
 				call.clone(),
@@ -310,9 +326,7 @@ impl HospitalSigner {
 				service.pool.submit_one(best, TransactionSource::Local, transaction.into()).await;
 			match submitted {
 				Ok(_) => {
-					if let Ok(mut next) = self.next_nonce.lock() {
-						*next = Some(nonce + 1);
-					}
+					*next_nonce = Some(nonce + 1);
 					return Ok(());
 				}
 				Err(e) if attempt == 0 => {
@@ -324,11 +338,12 @@ impl HospitalSigner {
 		Err(AccessError::Audit("the pool refused the audit entry".into()))
 	}
 
+	/// The nonce of the next audit entry: the remembered one, unless the chain is ahead.
 	fn nonce(
 		&self,
 		service: &BlobService,
 		best: Hash,
-		from_chain: bool,
+		remembered: Option<u32>,
 	) -> Result<u32, AccessError> {
 		use substrate_frame_rpc_system::AccountNonceApi;
 		let on_chain = service
@@ -336,9 +351,56 @@ impl HospitalSigner {
 			.runtime_api()
 			.account_nonce(best, self.account())
 			.map_err(|e| AccessError::Internal(e.to_string()))?;
-		let remembered =
-			if from_chain { None } else { self.next_nonce.lock().ok().and_then(|n| *n) };
 		Ok(remembered.map_or(on_chain, |next| next.max(on_chain)))
+	}
+}
+
+/// The signatures of get requests served recently: a request is good for one read.
+///
+/// A signature is remembered until its request would be refused as stale anyway, so the
+/// set stays as small as the reads of the last few minutes.
+#[derive(Default)]
+pub struct ServedRequests {
+	/// Signature → the request's `issued_at`, from the moment it is being served.
+	seen: Mutex<HashMap<Vec<u8>, Moment>>,
+}
+
+/// A request being served; forgotten again unless [`Claim::keep`] is called, so a refused
+/// request can be retried.
+pub struct Claim<'a> {
+	served: &'a ServedRequests,
+	signature: Vec<u8>,
+	kept: bool,
+}
+
+impl Claim<'_> {
+	/// The request was served: it may not be served again.
+	pub fn keep(mut self) {
+		self.kept = true;
+	}
+}
+
+impl Drop for Claim<'_> {
+	fn drop(&mut self) {
+		if !self.kept {
+			if let Ok(mut seen) = self.served.seen.lock() {
+				seen.remove(&self.signature);
+			}
+		}
+	}
+}
+
+impl ServedRequests {
+	/// Claims the request signed by `signature`, refused if it is served or in progress.
+	pub fn claim(&self, signature: &[u8], issued_at: Moment) -> Result<Claim<'_>, AccessError> {
+		let mut seen =
+			self.seen.lock().map_err(|_| AccessError::Internal("lock poisoned".into()))?;
+		let oldest = now_ms().saturating_sub(2 * blobs::MAX_REQUEST_SKEW_MS);
+		seen.retain(|_, issued| *issued >= oldest);
+		if seen.insert(signature.to_vec(), issued_at).is_some() {
+			return Err(AccessError::Replayed);
+		}
+		Ok(Claim { served: self, signature: signature.to_vec(), kept: false })
 	}
 }
 

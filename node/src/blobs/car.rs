@@ -41,22 +41,20 @@ impl ExportBlobsCmd {
 		if self.files.is_none() && self.car.is_none() {
 			return Err("say where to export to: --files <DIR> and/or --car <FILE>".into());
 		}
-		let blob_dir = chain_dir.join("blobs");
-		if !blob_dir.join("objects").is_dir() {
-			return Err(format!("no blob store at {}", blob_dir.display()).into());
-		}
-		let limits = super::store::StoreLimits {
-			max_blob_bytes: usize::MAX,
-			staging_ttl: std::time::Duration::MAX,
-			staging_quota: 0,
-		};
-		let store = BlobStore::open(&blob_dir, limits)?;
+		// Read-only: the node may be running and writing to its store meanwhile.
+		let store = BlobStore::open_to_read(chain_dir.join("blobs"))?;
 		let mut cids = store.stored()?;
+		if cids.is_empty() {
+			return Err("the blob store holds no blobs yet: nothing to export".into());
+		}
 		cids.sort_by_key(|cid| cid.0);
 		if let Some(dir) = &self.files {
 			fs::create_dir_all(dir)?;
 			for cid in &cids {
-				fs::copy(store.object_path(cid), dir.join(cid.to_multibase()))?;
+				let blob = store.read_stored(cid)?.ok_or_else(|| {
+					format!("blob {} vanished or does not match its id", cid.to_multibase())
+				})?;
+				fs::write(dir.join(cid.to_multibase()), blob)?;
 			}
 			println!("{} blobs written to {}", cids.len(), dir.display());
 		}
@@ -76,9 +74,12 @@ pub fn write_car(out: &mut impl Write, store: &BlobStore, cids: &[ContentId]) ->
 	write_varint(out, header.len() as u64)?;
 	out.write_all(&header)?;
 	for cid in cids {
-		let blob = store
-			.get(cid)?
-			.ok_or_else(|| io::Error::other(format!("blob {} vanished", cid.to_multibase())))?;
+		let blob = store.read_stored(cid)?.ok_or_else(|| {
+			io::Error::other(format!(
+				"blob {} vanished or does not match its id",
+				cid.to_multibase()
+			))
+		})?;
 		write_varint(out, (cid.0.len() + blob.len()) as u64)?;
 		out.write_all(&cid.0)?;
 		out.write_all(&blob)?;

@@ -29,10 +29,6 @@ const LOG_TARGET: &str = "ehr::blobs";
 /// Command-line settings of the blob store.
 #[derive(Debug, Clone, clap::Args)]
 pub struct BlobParams {
-	/// Largest blob the node accepts, in KiB.
-	#[arg(long, value_name = "KIB", default_value_t = 4096)]
-	pub blob_max_kib: u32,
-
 	/// Seconds a put blob waits for a record anchor to refer to it before it is dropped.
 	#[arg(long, value_name = "SECONDS", default_value_t = 600)]
 	pub blob_staging_ttl: u64,
@@ -50,7 +46,9 @@ pub struct BlobParams {
 impl BlobParams {
 	pub fn limits(&self) -> store::StoreLimits {
 		store::StoreLimits {
-			max_blob_bytes: self.blob_max_kib as usize * 1024,
+			// One limit for the whole consortium (nodes must take each other's blobs), and
+			// IPFS's block limit, so every blob exports as one IPFS block.
+			max_blob_bytes: ehr_primitives::blobs::MAX_BLOB_BYTES,
 			staging_ttl: Duration::from_secs(self.blob_staging_ttl),
 			staging_quota: self.blob_staging_mib * 1024 * 1024,
 		}

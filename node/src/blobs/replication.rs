@@ -29,6 +29,7 @@ use sc_network::{
 	IfDisconnected, NetworkBackend, ProtocolName,
 };
 use sc_network_sync::SyncingService;
+use sc_network_types::PeerId;
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
 use sp_consensus::SyncOracle;
@@ -71,12 +72,37 @@ pub fn protocol<N: NetworkBackend<Block, Hash>>(
 	(config, name, receiver)
 }
 
-/// Answers peers' blob requests from the local store.
-pub async fn serve(store: Arc<BlobStore>, requests: async_channel::Receiver<IncomingRequest>) {
+/// Answers peers' blob requests from the local store — only for the consortium's nodes.
+///
+/// Reserved-only networking keeps strangers out of the notification protocols, but a
+/// request-response protocol answers whoever holds a connection, so every request is
+/// checked against the chain's authorized peers (at the finalized block, re-read when it
+/// changes). The blobs are ciphertext, yet an outsider has no business collecting them.
+pub async fn serve(
+	client: Arc<FullClient>,
+	local: PeerId,
+	store: Arc<BlobStore>,
+	requests: async_channel::Receiver<IncomingRequest>,
+) {
+	let mut authorized: Option<(Hash, HashSet<PeerId>)> = None;
 	while let Ok(request) = requests.recv().await {
-		let result = ContentId::decode(&mut &request.payload[..])
-			.map(|cid| store.get(&cid).ok().flatten().encode())
-			.map_err(|_| ());
+		let finalized = client.info().finalized_hash;
+		if authorized.as_ref().map(|(at, _)| *at) != Some(finalized) {
+			match crate::permissioning::authorized_peers(&client, finalized, &local) {
+				Ok(peers) => authorized = Some((finalized, peers)),
+				Err(e) => log::warn!(target: LOG_TARGET, "{e}; keeping the last known peers"),
+			}
+		}
+		let peer = request.peer;
+		let allowed = authorized.as_ref().is_some_and(|(_, peers)| peers.contains(&peer));
+		let result = if !allowed {
+			log::debug!(target: LOG_TARGET, "blob request from unauthorized peer {peer} refused");
+			Err(())
+		} else {
+			ContentId::decode(&mut &request.payload[..])
+				.map(|cid| store.get(&cid).ok().flatten().encode())
+				.map_err(|_| ())
+		};
 		let _ = request.pending_response.send(OutgoingResponse {
 			result,
 			reputation_changes: vec![],
@@ -132,6 +158,14 @@ pub struct Replicator {
 	pub reconcile_interval: Duration,
 }
 
+/// Staged blobs are not expired while finality is further behind the best block than
+/// this: a stalled finality must not cost an anchored record its only copy.
+const EXPIRY_MAX_FINALITY_LAG: u32 = 8;
+
+/// Blobs of finalized anchors that no peer had yet, retried every few seconds rather
+/// than left to the next reconciliation. Bounded; the reconciliation catches the rest.
+const MAX_RETRIES: usize = 4096;
+
 /// What a finalized block asks of the store.
 #[derive(Debug, Default, PartialEq)]
 struct Changes {
@@ -146,21 +180,28 @@ impl Replicator {
 		let mut finality = self.client.finality_notification_stream();
 		// Due at once, but it waits until the node has caught up with the chain.
 		let mut next_reconcile = Instant::now();
+		let mut retry: HashSet<ContentId> = HashSet::new();
 		loop {
 			let tick = futures_timer::Delay::new(Duration::from_secs(5));
 			match futures::future::select(finality.next(), tick).await {
 				Either::Left((Some(notification), _)) => {
 					let blocks = notification.tree_route.iter().chain([&notification.hash]);
 					for hash in blocks {
-						self.apply(*hash).await;
+						let missing = self.apply(*hash).await;
+						retry.extend(
+							missing.into_iter().take(MAX_RETRIES - retry.len().min(MAX_RETRIES)),
+						);
 					}
 				}
 				Either::Left((None, _)) => return,
-				Either::Right(((), _)) => {}
+				Either::Right(((), _)) => {
+					if !retry.is_empty() {
+						let cids: Vec<ContentId> = retry.drain().collect();
+						retry.extend(self.ensure_all_present(&cids).await);
+					}
+				}
 			}
-			if let Err(e) = self.store.expire_staged(std::time::SystemTime::now()) {
-				log::warn!(target: LOG_TARGET, "expiring staged blobs: {e}");
-			}
+			self.expire_staged();
 			if Instant::now() >= next_reconcile && !self.fetcher.sync.is_major_syncing() {
 				self.reconcile().await;
 				next_reconcile = Instant::now() + self.reconcile_interval;
@@ -168,33 +209,65 @@ impl Replicator {
 		}
 	}
 
-	/// Acts on the records events of the finalized block `hash`.
-	async fn apply(&self, hash: Hash) {
+	/// Drops staged blobs no anchor adopted in time — unless finality lags, when an anchor
+	/// in a block not finalized yet may still adopt them.
+	fn expire_staged(&self) {
+		let info = self.client.info();
+		if info.best_number.saturating_sub(info.finalized_number) > EXPIRY_MAX_FINALITY_LAG {
+			return;
+		}
+		match self.store.expire_staged(std::time::SystemTime::now()) {
+			Ok(0) => {}
+			Ok(expired) => log::info!(
+				target: LOG_TARGET,
+				"{expired} staged blobs expired: no record anchor referred to them in time"
+			),
+			Err(e) => log::warn!(target: LOG_TARGET, "expiring staged blobs: {e}"),
+		}
+	}
+
+	/// Acts on the records events of the finalized block `hash`; returns the content ids
+	/// of anchored blobs that could not be obtained yet.
+	async fn apply(&self, hash: Hash) -> Vec<ContentId> {
 		let changes = match self.changes_at(hash) {
 			Ok(changes) => changes,
 			Err(e) => {
 				log::debug!(target: LOG_TARGET, "events of {hash}: {e}; left to reconciliation");
-				return;
+				return Vec::new();
 			}
 		};
 		let anchored: Vec<ContentId> =
 			changes.anchored.into_iter().filter_map(|record| self.cid_of(hash, record)).collect();
-		self.ensure_all_present(&anchored).await;
+		let missing = self.ensure_all_present(&anchored).await;
+		if changes.erased.is_empty() {
+			return missing;
+		}
+		// Nothing stops two anchors from naming the same content id, so a blob goes only
+		// when no anchor left at this block refers to it.
+		let live = match self.anchors_at(hash) {
+			Ok(anchors) => anchors.live,
+			Err(e) => {
+				log::warn!(target: LOG_TARGET, "reading the anchors at {hash}: {e}; erasure left to reconciliation");
+				return missing;
+			}
+		};
 		for record in changes.erased {
-			// The id is gone from the anchor; the parent block still has it.
-			let parent = self.client.header(hash).ok().flatten().map(|h| h.parent_hash);
-			if let Some(cid) = parent.and_then(|parent| self.cid_of(parent, record)) {
-				match self.store.remove(&cid) {
-					Ok(true) => log::info!(
-						target: LOG_TARGET,
-						"🗑  record {record} erased: blob {} dropped",
-						cid.to_multibase()
-					),
-					Ok(false) => {}
-					Err(e) => log::warn!(target: LOG_TARGET, "dropping an erased blob: {e}"),
-				}
+			let Ok(Some(anchor)) = self.anchor_at(hash, record) else { continue };
+			let cid = ContentId::from_sha256(anchor.ciphertext_sha256);
+			if live.contains(&cid) {
+				continue;
+			}
+			match self.store.remove(&cid) {
+				Ok(true) => log::info!(
+					target: LOG_TARGET,
+					"🗑  record {record} erased: blob {} dropped",
+					cid.to_multibase()
+				),
+				Ok(false) => {}
+				Err(e) => log::warn!(target: LOG_TARGET, "dropping an erased blob: {e}"),
 			}
 		}
+		missing
 	}
 
 	fn changes_at(&self, hash: Hash) -> Result<Changes, String> {
@@ -227,15 +300,17 @@ impl Replicator {
 
 	/// Makes sure the blobs of finalized anchors are stored, a few fetches at a time, so a
 	/// block of many records neither waits for one slow peer per record nor floods the
-	/// peers. Returns how many are stored now.
-	async fn ensure_all_present(&self, cids: &[ContentId]) -> u32 {
-		let mut stored = 0;
+	/// peers. Returns the ones that could not be obtained.
+	async fn ensure_all_present(&self, cids: &[ContentId]) -> Vec<ContentId> {
+		let mut missing = Vec::new();
 		for batch in cids.chunks(PARALLEL_FETCHES) {
 			let results =
 				futures::future::join_all(batch.iter().map(|cid| self.ensure_present(cid))).await;
-			stored += results.into_iter().filter(|present| *present).count() as u32;
+			missing.extend(
+				batch.iter().zip(results).filter(|(_, present)| !present).map(|(cid, _)| *cid),
+			);
 		}
-		stored
+		missing
 	}
 
 	/// Makes sure the blob of a finalized anchor is stored: adopts the staged copy, or
@@ -267,11 +342,15 @@ impl Replicator {
 	}
 
 	/// Compares the store with the finalized state: fetches the blobs of live anchors that
-	/// are missing, drops stored blobs no live anchor refers to (erased records).
+	/// are missing, and drops the blobs of erased records that no live anchor refers to.
+	///
+	/// Only erasure removes a blob. A blob no anchor at the local finalized block names is
+	/// kept: the node may be behind (resyncing after a quarantine, say) and the anchor
+	/// still to come.
 	async fn reconcile(&self) {
 		let finalized = self.client.info().finalized_hash;
-		let live = match self.live_cids(finalized) {
-			Ok(live) => live,
+		let anchors = match self.anchors_at(finalized) {
+			Ok(anchors) => anchors,
 			Err(e) => {
 				log::warn!(target: LOG_TARGET, "reading the finalized anchors: {e}");
 				return;
@@ -280,38 +359,73 @@ impl Replicator {
 		let stored: HashSet<ContentId> =
 			self.store.stored().unwrap_or_default().into_iter().collect();
 		let absent: Vec<ContentId> =
-			live.iter().filter(|cid| !stored.contains(*cid)).copied().collect();
-		let fetched = self.ensure_all_present(&absent).await;
-		let missing = absent.len() as u32 - fetched;
+			anchors.live.iter().filter(|cid| !stored.contains(*cid)).copied().collect();
+		let missing = self.ensure_all_present(&absent).await.len();
+		let fetched = absent.len() - missing;
 		let mut dropped = 0u32;
-		for cid in stored.iter().filter(|cid| !live.contains(*cid)) {
+		for cid in anchors.erased.iter().filter(|cid| !anchors.live.contains(*cid)) {
 			if self.store.remove(cid).unwrap_or(false) {
 				dropped += 1;
 			}
 		}
-		if fetched + missing + dropped > 0 {
+		if fetched + missing + dropped as usize > 0 {
 			log::info!(
 				target: LOG_TARGET,
 				"📦 blob store reconciled with the finalized chain: {} live, {fetched} fetched, \
 				 {missing} not available from peers yet, {dropped} erased dropped",
-				live.len()
+				anchors.live.len()
 			);
 		}
 	}
 
-	/// The content ids of every record anchor at `at` that was not erased.
-	fn live_cids(&self, at: Hash) -> Result<HashSet<ContentId>, String> {
-		let prefix = StorageKey([twox_128(b"Records"), twox_128(b"Records")].concat());
-		let pairs =
-			self.client.storage_pairs(at, Some(&prefix), None).map_err(|e| e.to_string())?;
-		let mut live = HashSet::new();
+	/// The record anchor `record` as stored at `at` (erased ones included).
+	fn anchor_at(&self, at: Hash, record: u64) -> Result<Option<RecordAnchor<AccountId>>, String> {
+		let key = StorageKey(
+			[
+				&anchors_prefix().0[..],
+				&sp_io::hashing::twox_64(&record.encode())[..],
+				&record.encode()[..],
+			]
+			.concat(),
+		);
+		let Some(value) = self.client.storage(at, &key).map_err(|e| e.to_string())? else {
+			return Ok(None);
+		};
+		RecordAnchor::<AccountId>::decode(&mut &value.0[..])
+			.map(Some)
+			.map_err(|e| format!("undecodable record anchor: {e}"))
+	}
+
+	/// The content ids of every record anchor at `at`: those in use, and those of erased
+	/// records (from the ciphertext hash the tombstone keeps).
+	fn anchors_at(&self, at: Hash) -> Result<AnchoredIds, String> {
+		let pairs = self
+			.client
+			.storage_pairs(at, Some(&anchors_prefix()), None)
+			.map_err(|e| e.to_string())?;
+		let mut ids = AnchoredIds::default();
 		for (_, value) in pairs {
 			let anchor = RecordAnchor::<AccountId>::decode(&mut &value.0[..])
 				.map_err(|e| format!("undecodable record anchor: {e}"))?;
-			if let Some(cid) = anchor.cid {
-				live.insert(cid);
-			}
+			match anchor.cid {
+				Some(cid) => ids.live.insert(cid),
+				None => ids.erased.insert(ContentId::from_sha256(anchor.ciphertext_sha256)),
+			};
 		}
-		Ok(live)
+		Ok(ids)
 	}
+}
+
+/// The content ids the record anchors at a block name.
+#[derive(Default)]
+struct AnchoredIds {
+	/// Of records not erased: their blobs must be here.
+	live: HashSet<ContentId>,
+	/// Of erased records: their blobs must go, unless also live.
+	erased: HashSet<ContentId>,
+}
+
+/// The storage prefix of the records pallet's anchors map.
+fn anchors_prefix() -> StorageKey {
+	StorageKey([twox_128(b"Records"), twox_128(b"Records")].concat())
 }

@@ -16,6 +16,10 @@ use sp_io::hashing::sha2_256;
 use std::{
 	fs, io,
 	path::{Path, PathBuf},
+	sync::{
+		atomic::{AtomicU64, Ordering},
+		Mutex,
+	},
 	time::{Duration, SystemTime},
 };
 
@@ -64,18 +68,46 @@ pub enum Placement {
 pub struct BlobStore {
 	root: PathBuf,
 	limits: StoreLimits,
+	/// Serialises staging, so concurrent puts cannot together overshoot the quota.
+	staging: Mutex<()>,
+	/// Makes every temporary file name unique: RPC puts, reads that fetch from a peer and
+	/// the replicator may write the same blob at the same time.
+	next_tmp: AtomicU64,
 }
 
 impl BlobStore {
-	/// Opens (creating if needed) the store under `root`, discarding unfinished writes.
+	/// Opens (creating if needed) the store under `root` for the node that owns it,
+	/// discarding unfinished writes.
 	pub fn open(root: impl Into<PathBuf>, limits: StoreLimits) -> io::Result<Self> {
-		let store = Self { root: root.into(), limits };
+		let store = Self::at(root.into(), limits);
 		for dir in ["objects", "staging", "corrupt"] {
 			fs::create_dir_all(store.root.join(dir))?;
 		}
 		let _ = fs::remove_dir_all(store.root.join("tmp"));
 		fs::create_dir_all(store.root.join("tmp"))?;
 		Ok(store)
+	}
+
+	/// Opens an existing store to read it (export) while its node may be running: changes
+	/// nothing on disk, unfinished writes included.
+	pub fn open_to_read(root: impl Into<PathBuf>) -> io::Result<Self> {
+		let limits = StoreLimits {
+			max_blob_bytes: usize::MAX,
+			staging_ttl: Duration::MAX,
+			staging_quota: 0,
+		};
+		let store = Self::at(root.into(), limits);
+		if !store.root.join("objects").is_dir() {
+			return Err(io::Error::new(
+				io::ErrorKind::NotFound,
+				format!("no blob store at {}", store.root.display()),
+			));
+		}
+		Ok(store)
+	}
+
+	fn at(root: PathBuf, limits: StoreLimits) -> Self {
+		Self { root, limits, staging: Mutex::new(()), next_tmp: AtomicU64::new(0) }
 	}
 
 	pub fn limits(&self) -> StoreLimits {
@@ -98,6 +130,7 @@ impl BlobStore {
 	pub fn stage(&self, blob: &[u8]) -> Result<ContentId, StoreError> {
 		self.check_size(blob.len())?;
 		let cid = ContentId::from_sha256(sha2_256(blob));
+		let _staging = self.staging.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
 		if self.placement(&cid) != Placement::Absent {
 			return Ok(cid);
 		}
@@ -156,7 +189,21 @@ impl BlobStore {
 	/// The blob `cid`, stored or staged, checked against its id. A file that fails the
 	/// check is moved to `corrupt/` and reported absent.
 	pub fn get(&self, cid: &ContentId) -> io::Result<Option<Vec<u8>>> {
-		for area in ["objects", "staging"] {
+		self.get_from(cid, &["objects", "staging"], true)
+	}
+
+	/// The stored blob `cid`, checked against its id, without moving anything (export).
+	pub fn read_stored(&self, cid: &ContentId) -> io::Result<Option<Vec<u8>>> {
+		self.get_from(cid, &["objects"], false)
+	}
+
+	fn get_from(
+		&self,
+		cid: &ContentId,
+		areas: &[&str],
+		quarantine: bool,
+	) -> io::Result<Option<Vec<u8>>> {
+		for area in areas {
 			let path = self.path(area, cid);
 			let blob = match fs::read(&path) {
 				Ok(blob) => blob,
@@ -168,16 +215,25 @@ impl BlobStore {
 			}
 			log::warn!(
 				target: super::LOG_TARGET,
-				"blob {} on disk does not match its id; moved to corrupt/",
-				cid.to_multibase()
+				"blob {} on disk does not match its id{}",
+				cid.to_multibase(),
+				if quarantine { "; moved to corrupt/" } else { "" }
 			);
-			fs::rename(&path, self.root.join("corrupt").join(file_name(cid)))?;
+			if quarantine {
+				fs::rename(&path, self.root.join("corrupt").join(file_name(cid)))?;
+			}
 		}
 		Ok(None)
 	}
 
-	/// Deletes the blob `cid` wherever it is. `Ok(true)` if there was one.
+	/// Deletes the blob `cid` wherever it is, a damaged copy set aside included (an erased
+	/// record leaves nothing behind). `Ok(true)` if there was a good copy.
 	pub fn remove(&self, cid: &ContentId) -> io::Result<bool> {
+		match fs::remove_file(self.path("corrupt", cid)) {
+			Ok(()) => {}
+			Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+			Err(e) => return Err(e),
+		}
 		let mut removed = false;
 		for area in ["objects", "staging"] {
 			match fs::remove_file(self.path(area, cid)) {
@@ -201,7 +257,8 @@ impl BlobStore {
 		Ok(ids)
 	}
 
-	/// The path of the stored blob `cid` (for export).
+	/// The path of the stored blob `cid`.
+	#[cfg(test)]
 	pub fn object_path(&self, cid: &ContentId) -> PathBuf {
 		self.path("objects", cid)
 	}
@@ -234,13 +291,14 @@ impl BlobStore {
 
 	fn write_atomically(&self, target: &Path, blob: &[u8]) -> io::Result<()> {
 		let tmp = self.root.join("tmp").join(format!(
-			"{}.{}",
+			"{}.{}.{}",
 			target.file_name().and_then(|n| n.to_str()).unwrap_or("blob"),
-			std::process::id()
+			std::process::id(),
+			self.next_tmp.fetch_add(1, Ordering::Relaxed)
 		));
 		{
 			use std::io::Write;
-			let mut file = fs::File::create(&tmp)?;
+			let mut file = fs::File::create_new(&tmp)?;
 			file.write_all(blob)?;
 			file.sync_all()?;
 		}
@@ -305,6 +363,59 @@ mod tests {
 		store.insert(&cid, b"right", Placement::Stored).expect("matching blob stored");
 		assert!(store.remove(&cid).expect("removed"));
 		assert!(!store.remove(&cid).expect("nothing left"));
+	}
+
+	#[test]
+	fn erasing_leaves_no_copy_behind() {
+		let dir = tempfile::tempdir().expect("tmp dir");
+		let store = store(dir.path());
+		let cid = ContentId::from_sha256(sha2_256(b"record"));
+		store.insert(&cid, b"record", Placement::Stored).expect("stored");
+		fs::write(store.object_path(&cid), b"recorD").expect("tampered");
+		assert_eq!(store.get(&cid).expect("read"), None, "set aside in corrupt/");
+		store.insert(&cid, b"record", Placement::Stored).expect("a good copy again");
+		assert!(store.remove(&cid).expect("removed"));
+		assert_eq!(fs::read_dir(dir.path().join("corrupt")).expect("listed").count(), 0);
+		assert_eq!(fs::read_dir(dir.path().join("objects")).expect("listed").count(), 0);
+	}
+
+	#[test]
+	fn a_store_opened_to_read_changes_nothing() {
+		let dir = tempfile::tempdir().expect("tmp dir");
+		assert!(BlobStore::open_to_read(dir.path()).is_err(), "no store there yet");
+		let store = store(dir.path());
+		let good = ContentId::from_sha256(sha2_256(b"good"));
+		let bad = ContentId::from_sha256(sha2_256(b"bad"));
+		store.insert(&good, b"good", Placement::Stored).expect("stored");
+		store.insert(&bad, b"bad", Placement::Stored).expect("stored");
+		fs::write(store.object_path(&bad), b"BAD").expect("tampered");
+		fs::write(dir.path().join("tmp").join("in-progress"), b"half").expect("a write underway");
+
+		let reader = BlobStore::open_to_read(dir.path()).expect("opens");
+		assert_eq!(reader.read_stored(&good).expect("read").as_deref(), Some(&b"good"[..]));
+		assert_eq!(reader.read_stored(&bad).expect("read"), None, "refused, not moved");
+		assert!(store.object_path(&bad).exists());
+		assert!(dir.path().join("tmp").join("in-progress").exists(), "the node's write survives");
+	}
+
+	#[test]
+	fn concurrent_writes_of_one_blob_do_not_collide() {
+		let dir = tempfile::tempdir().expect("tmp dir");
+		let store = std::sync::Arc::new(store(dir.path()));
+		let cid = ContentId::from_sha256(sha2_256(b"shared"));
+		let writers: Vec<_> = (0..8)
+			.map(|_| {
+				let store = store.clone();
+				std::thread::spawn(move || {
+					(0..50).try_for_each(|_| store.insert(&cid, b"shared", Placement::Stored))
+				})
+			})
+			.collect();
+		for writer in writers {
+			writer.join().expect("no panic").expect("every write succeeds");
+		}
+		assert_eq!(store.get(&cid).expect("read").as_deref(), Some(&b"shared"[..]));
+		assert_eq!(fs::read_dir(dir.path().join("tmp")).expect("listed").count(), 0);
 	}
 
 	#[test]

@@ -127,7 +127,7 @@ impl<AccountId: Encode> GenesisMember<AccountId> {
 		let seed = account.encode();
 		let hash = |label: &[u8]| sp_io::hashing::blake2_256(&[label, &seed].concat());
 		Self {
-			encryption_key: hash(b"ehr-chain placeholder encryption key"),
+			encryption_key: ehr_primitives::registry::placeholder_encryption_key(&account),
 			profile_commitment: ProfileCommitment::from(hash(b"ehr-chain placeholder profile")),
 			account,
 			role,
