@@ -135,59 +135,85 @@ pub struct SubmitLog {
 	pub last_sent: Option<Instant>,
 }
 
+/// How a sender's transactions go out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Submission {
+	/// Each sender sends its next transaction once the node has answered the previous one,
+	/// so a node always sees a sender's nonces in order (what a careful client does).
+	InOrder,
+	/// Transactions go out on schedule whoever sent them, up to `--in-flight` awaiting
+	/// their answer: a sender's next nonce may reach the pool before the previous one.
+	Pipelined,
+}
+
 /// Submits the queues at `rate` transactions per second, interleaving doctors, each to its
-/// hospital's node, with at most `in_flight` requests outstanding. Returns when all are
-/// sent and answered.
+/// hospital's node, in `mode`, with at most `in_flight` requests outstanding. Returns when
+/// all are sent and answered.
 pub async fn submit(
 	clients: &[Arc<WsClient>],
 	participants: &Participants,
 	queues: Vec<Vec<Signed>>,
 	rate: u32,
+	mode: Submission,
 	in_flight: usize,
 	log: Arc<Mutex<SubmitLog>>,
 ) {
 	let doctors = queues.len();
-	let total: usize = queues.iter().map(Vec::len).sum();
-	let mut queues: Vec<std::vec::IntoIter<Signed>> =
-		queues.into_iter().map(Vec::into_iter).collect();
 	let permits = Arc::new(Semaphore::new(in_flight));
 	let start = Instant::now();
-	let mut tick = tokio::time::interval(Duration::from_millis(5));
-	let mut sent = 0usize;
-	let mut tasks = tokio::task::JoinSet::new();
-	while sent < total {
-		tick.tick().await;
-		let due = ((start.elapsed().as_secs_f64() * f64::from(rate)) as usize).min(total);
-		while sent < due {
-			let doctor = sent % doctors;
-			sent += 1;
-			let Some(tx) = queues[doctor].next() else { continue };
-			let client = clients[participants.node_of(doctor)].clone();
-			let permit = permits.clone().acquire_owned().await.expect("never closed");
-			let log = log.clone();
-			{
-				let now = Instant::now();
-				let mut log = log.lock().expect("not poisoned");
-				log.sent_at.insert(tx.hash, now);
-				log.origin.insert(tx.hash, (doctor, tx.index));
-				log.first_sent.get_or_insert(now);
-				log.last_sent = Some(now);
-			}
-			tasks.spawn(async move {
-				let result: Result<String, _> =
-					client.request("author_submitExtrinsic", rpc_params![tx.hex]).await;
-				drop(permit);
-				if let Err(e) = result {
+	// The k-th transaction of doctor d is due when the run has sent k·doctors + d.
+	let due = move |doctor: usize, k: usize| {
+		start + Duration::from_secs_f64((k * doctors + doctor) as f64 / f64::from(rate))
+	};
+	let mut senders = tokio::task::JoinSet::new();
+	for (doctor, queue) in queues.into_iter().enumerate() {
+		let client = clients[participants.node_of(doctor)].clone();
+		let (permits, log) = (permits.clone(), log.clone());
+		senders.spawn(async move {
+			let mut answers = tokio::task::JoinSet::new();
+			for (k, tx) in queue.into_iter().enumerate() {
+				tokio::time::sleep_until(due(doctor, k).into()).await;
+				let permit = permits.clone().acquire_owned().await.expect("never closed");
+				{
+					let now = Instant::now();
 					let mut log = log.lock().expect("not poisoned");
-					log.sent_at.remove(&tx.hash);
-					log.refused_hashes.push(tx.hash);
-					*log.refused.entry(reason(&e.to_string())).or_default() += 1;
+					log.sent_at.insert(tx.hash, now);
+					log.origin.insert(tx.hash, (doctor, tx.index));
+					log.first_sent = Some(log.first_sent.map_or(now, |first| first.min(now)));
+					log.last_sent = Some(log.last_sent.map_or(now, |last| last.max(now)));
 				}
-			});
-		}
-		while tasks.try_join_next().is_some() {}
+				let answer = submit_one(client.clone(), tx, log.clone());
+				match mode {
+					Submission::InOrder => {
+						answer.await;
+						drop(permit);
+					}
+					Submission::Pipelined => {
+						answers.spawn(async move {
+							answer.await;
+							drop(permit);
+						});
+					}
+				}
+				while answers.try_join_next().is_some() {}
+			}
+			while answers.join_next().await.is_some() {}
+		});
 	}
-	while tasks.join_next().await.is_some() {}
+	while senders.join_next().await.is_some() {}
+}
+
+/// Sends one transaction; a refusal is logged by reason.
+async fn submit_one(client: Arc<WsClient>, tx: Signed, log: Arc<Mutex<SubmitLog>>) {
+	let result: Result<String, _> =
+		client.request("author_submitExtrinsic", rpc_params![tx.hex]).await;
+	if let Err(e) = result {
+		let mut log = log.lock().expect("not poisoned");
+		log.sent_at.remove(&tx.hash);
+		log.refused_hashes.push(tx.hash);
+		*log.refused.entry(reason(&e.to_string())).or_default() += 1;
+	}
 }
 
 /// A refusal's reason without the parts that differ per transaction.

@@ -55,6 +55,10 @@ struct Args {
 	/// The loads to run, in order.
 	#[arg(long, value_enum, value_delimiter = ',', default_value = "records,remark")]
 	loads: Vec<LoadKind>,
+	/// How each sender's transactions go out: in nonce order, each after the node answered
+	/// the previous one, or pipelined.
+	#[arg(long, value_enum, default_value = "in-order")]
+	submission: load::Submission,
 	/// Most submissions awaiting the node's answer at once.
 	#[arg(long, default_value_t = 512)]
 	in_flight: usize,
@@ -73,6 +77,7 @@ struct Args {
 struct Results {
 	machine: Machine,
 	node_args: Vec<String>,
+	submission: load::Submission,
 	runs: Vec<RunReport>,
 	/// Finalized records/s divided by finalized remarks/s, when both ran.
 	records_to_remark_ratio: Option<f64>,
@@ -216,7 +221,16 @@ async fn run(
 		},
 		deadline,
 	));
-	load::submit(clients, participants, queues, args.rate, args.in_flight, log.clone()).await;
+	load::submit(
+		clients,
+		participants,
+		queues,
+		args.rate,
+		args.submission,
+		args.in_flight,
+		log.clone(),
+	)
+	.await;
 	submitted.store(true, Ordering::Relaxed);
 	eprintln!(
 		"[ehr-bench] all submitted after {:.1} s; waiting for finality",
@@ -291,6 +305,7 @@ async fn bench(args: Args) -> Result<(), String> {
 	let results = Results {
 		machine: machine(),
 		node_args: args.node_args.clone(),
+		submission: args.submission,
 		runs,
 		records_to_remark_ratio: ratio,
 	};

@@ -4,7 +4,10 @@ use crate::{
 	follow::{Finality, FinalizedBlock},
 	load::{LoadKind, SubmitLog},
 };
-use std::{collections::BTreeMap, time::Duration};
+use std::{
+	collections::{BTreeMap, HashMap},
+	time::Duration,
+};
 
 /// One run's figures.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -27,6 +30,9 @@ pub struct RunReport {
 	/// The lost writes by sender: how many, and the queue place of the first (a lost
 	/// transaction strands every later nonce of its sender).
 	pub lost_by_sender: BTreeMap<usize, (u32, u32)>,
+	/// The hash of each sender's first lost write and of the write before it, to follow
+	/// them through the nodes' logs.
+	pub first_lost_hash: BTreeMap<usize, (String, Option<String>)>,
 	/// Finalized writes per second, from the first submission to the last finality.
 	pub finalized_rate: f64,
 	/// Finalized writes per second within the load window (first to last submission).
@@ -80,11 +86,19 @@ pub fn summarize(
 		None => 0.0,
 	};
 	let mut lost_by_sender: BTreeMap<usize, (u32, u32)> = BTreeMap::new();
+	let by_place: HashMap<(usize, u32), [u8; 32]> =
+		log.origin.iter().map(|(hash, place)| (*place, *hash)).collect();
+	let show = |hash: &[u8; 32]| format!("{:?}", sp_core::H256(*hash));
+	let mut first_lost_hash: BTreeMap<usize, (String, Option<String>)> = BTreeMap::new();
 	for (hash, (sender, index)) in &log.origin {
 		if log.sent_at.contains_key(hash) && !finality.latencies.contains_key(hash) {
 			let entry = lost_by_sender.entry(*sender).or_insert((0, u32::MAX));
 			entry.0 += 1;
-			entry.1 = entry.1.min(*index);
+			if *index < entry.1 {
+				entry.1 = *index;
+				let before = index.checked_sub(1).and_then(|i| by_place.get(&(*sender, i)));
+				first_lost_hash.insert(*sender, (show(hash), before.map(show)));
+			}
 		}
 	}
 	let with_writes: Vec<&FinalizedBlock> =
@@ -104,6 +118,7 @@ pub fn summarize(
 		finalized,
 		accepted_not_finalized: accepted.saturating_sub(finalized),
 		lost_by_sender,
+		first_lost_hash,
 		finalized_rate: rate(finalized as f64, span),
 		finalized_rate_under_load: rate(under_load, window),
 		latency_p50_s: percentile(&latencies, 50.0),

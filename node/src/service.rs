@@ -155,8 +155,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 	let (audit_config, audit_protocol, audit_requests) = audit::protocol::<N>(&genesis_hash);
 	net_config.add_request_response_protocol(audit_config);
 	let blob_limits = blob_params.limits();
-	let (blob_config, blob_protocol, blob_requests) =
-		blobs::replication::protocol::<N>(&genesis_hash, blob_limits.max_blob_bytes);
+	let (blob_config, blob_protocol, blob_requests) = blobs::protocol::protocol::<N>(&genesis_hash);
 	net_config.add_request_response_protocol(blob_config);
 
 	let warp_sync = Arc::new(sc_consensus_grandpa::warp_proof::NetworkProvider::new(
@@ -207,7 +206,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 		)
 		.map_err(|e| ServiceError::Other(format!("opening the blob store: {e}")))?,
 	);
-	let blob_fetcher = blobs::replication::Fetcher {
+	let blob_fetcher = blobs::protocol::Fetcher {
 		network: network.clone(),
 		sync: sync_service.clone(),
 		protocol: blob_protocol,
@@ -215,7 +214,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 	task_manager.spawn_handle().spawn(
 		"blob-answers",
 		None,
-		blobs::replication::serve(
+		blobs::protocol::serve(
 			client.clone(),
 			network.local_peer_id(),
 			blob_store.clone(),

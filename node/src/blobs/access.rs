@@ -8,7 +8,7 @@
 //! the read appears in the patient's audit trail.
 
 use super::{
-	replication::Fetcher,
+	protocol::Fetcher,
 	store::{BlobStore, Placement, StoreError},
 };
 use crate::service::{FullClient, FullPool};
@@ -226,7 +226,12 @@ impl BlobService {
 		if let Some(blob) = self.store.get(cid).map_err(|e| AccessError::Internal(e.to_string()))? {
 			return Ok(blob);
 		}
-		let blob = self.fetcher.fetch(cid).await.ok_or(AccessError::Unavailable(record))?;
+		let blob = self
+			.fetcher
+			.fetch(&[*cid])
+			.await
+			.remove(cid)
+			.ok_or(AccessError::Unavailable(record))?;
 		self.store.insert(cid, &blob, Placement::Staged)?;
 		Ok(blob)
 	}

@@ -8,7 +8,7 @@
 //!   cannot fill the store; staging is capped by size and in total.
 //! - **Replicate** ([`replication`]): when a block that anchors records is finalized, every
 //!   node adopts the staged blob or fetches it from a peer over the request-response
-//!   protocol `/<genesis>/ehr/blob/1`, checking it against its content id. A periodic
+//!   protocol `/<genesis>/ehr/blob/2` ([`protocol`]), checking it against its content id. A periodic
 //!   reconciliation against the finalized state catches up a node that was offline and
 //!   drops the blobs of erased records.
 //! - **Get** (RPC `ehr_getBlob`, [`access`]): a reader's signed request is answered only
@@ -19,6 +19,7 @@
 
 pub mod access;
 pub mod car;
+pub mod protocol;
 pub mod replication;
 pub mod store;
 

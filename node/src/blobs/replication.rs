@@ -1,9 +1,7 @@
 //! Replication of blobs between the consortium's nodes.
 //!
-//! Nodes ask each other for a blob by content id over the request-response protocol
-//! `/<genesis>/ehr/blob/1` (request: the 36-byte id; response: SCALE `Option<Vec<u8>>`).
-//! Whatever arrives is checked against the id before it is kept, so a faulty or hostile
-//! peer can withhold a blob but never substitute one.
+//! Nodes fetch blobs from each other over the request-response protocol of
+//! [`super::protocol`], which checks every blob against its content id.
 //!
 //! The [`Replicator`] follows finality: for every finalized block it reads the records
 //! pallet's events and adopts (or fetches) the blob of each new record version, and drops
@@ -13,24 +11,17 @@
 //! catches up.
 
 use super::{
+	protocol::{Fetcher, MAX_IDS_PER_REQUEST},
 	store::{BlobStore, Placement},
 	LOG_TARGET,
 };
 use crate::service::FullClient;
 use codec::{Decode, Encode};
-use ehr_primitives::{opaque::Block, records::ContentId, AccountId, Hash};
+use ehr_primitives::{records::ContentId, AccountId, Hash};
 use ehr_runtime::RuntimeEvent;
 use futures::{future::Either, StreamExt};
 use pallet_ehr_records::{Event as RecordsEvent, RecordAnchor};
 use sc_client_api::{BlockchainEvents, StorageProvider};
-use sc_network::{
-	request_responses::{IncomingRequest, OutgoingResponse},
-	service::traits::NetworkService,
-	IfDisconnected, NetworkBackend, ProtocolName,
-};
-use sc_network_sync::SyncingService;
-use sc_network_types::PeerId;
-use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
 use sp_consensus::SyncOracle;
 use sp_core::storage::StorageKey;
@@ -40,115 +31,6 @@ use std::{
 	sync::Arc,
 	time::{Duration, Instant},
 };
-
-/// Most blob fetches in flight at once.
-const PARALLEL_FETCHES: usize = 8;
-
-/// How long a peer has to answer a blob request.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// The protocol's name on the chain whose genesis is `genesis`.
-fn protocol_name(genesis: &Hash) -> ProtocolName {
-	format!("/{}/ehr/blob/1", hex::encode(genesis.as_bytes())).into()
-}
-
-/// The protocol's configuration, its name, and the stream of requests peers send.
-pub fn protocol<N: NetworkBackend<Block, Hash>>(
-	genesis: &Hash,
-	max_blob_bytes: usize,
-) -> (N::RequestResponseProtocolConfig, ProtocolName, async_channel::Receiver<IncomingRequest>) {
-	let (sender, receiver) = async_channel::bounded(64);
-	let name = protocol_name(genesis);
-	// The response is the blob plus a few bytes of SCALE framing.
-	let max_response = max_blob_bytes as u64 + 16;
-	let config = N::request_response_config(
-		name.clone(),
-		vec![],
-		64,
-		max_response,
-		REQUEST_TIMEOUT,
-		Some(sender),
-	);
-	(config, name, receiver)
-}
-
-/// Answers peers' blob requests from the local store — only for the consortium's nodes.
-///
-/// Reserved-only networking keeps strangers out of the notification protocols, but a
-/// request-response protocol answers whoever holds a connection, so every request is
-/// checked against the chain's authorized peers (at the finalized block, re-read when it
-/// changes). The blobs are ciphertext, yet an outsider has no business collecting them.
-pub async fn serve(
-	client: Arc<FullClient>,
-	local: PeerId,
-	store: Arc<BlobStore>,
-	requests: async_channel::Receiver<IncomingRequest>,
-) {
-	let mut authorized: Option<(Hash, HashSet<PeerId>)> = None;
-	while let Ok(request) = requests.recv().await {
-		let finalized = client.info().finalized_hash;
-		if authorized.as_ref().map(|(at, _)| *at) != Some(finalized) {
-			match crate::permissioning::authorized_peers(&client, finalized, &local) {
-				Ok(peers) => authorized = Some((finalized, peers)),
-				Err(e) => log::warn!(target: LOG_TARGET, "{e}; keeping the last known peers"),
-			}
-		}
-		let peer = request.peer;
-		let allowed = authorized.as_ref().is_some_and(|(_, peers)| peers.contains(&peer));
-		let result = if !allowed {
-			log::debug!(target: LOG_TARGET, "blob request from unauthorized peer {peer} refused");
-			Err(())
-		} else {
-			ContentId::decode(&mut &request.payload[..])
-				.map(|cid| store.get(&cid).ok().flatten().encode())
-				.map_err(|_| ())
-		};
-		let _ = request.pending_response.send(OutgoingResponse {
-			result,
-			reputation_changes: vec![],
-			sent_feedback: None,
-		});
-	}
-}
-
-/// Fetches blobs from the connected peers.
-#[derive(Clone)]
-pub struct Fetcher {
-	pub network: Arc<dyn NetworkService>,
-	pub sync: Arc<SyncingService<Block>>,
-	pub protocol: ProtocolName,
-}
-
-impl Fetcher {
-	/// The blob `cid` from the first peer that has it, checked against the id; `None`
-	/// if no connected peer has it.
-	pub async fn fetch(&self, cid: &ContentId) -> Option<Vec<u8>> {
-		let peers = self.sync.peers_info().await.unwrap_or_default();
-		for (peer, _) in peers {
-			let answer = self
-				.network
-				.request(
-					peer,
-					self.protocol.clone(),
-					cid.encode(),
-					None,
-					IfDisconnected::ImmediateError,
-				)
-				.await;
-			let Ok((bytes, _)) = answer else { continue };
-			let Ok(Some(blob)) = Option::<Vec<u8>>::decode(&mut &bytes[..]) else { continue };
-			if ContentId::from_sha256(sp_io::hashing::sha2_256(&blob)) == *cid {
-				return Some(blob);
-			}
-			log::warn!(
-				target: LOG_TARGET,
-				"peer {peer} answered blob {} with other content; ignored",
-				cid.to_multibase()
-			);
-		}
-		None
-	}
-}
 
 /// Keeps the store in step with the finalized chain.
 pub struct Replicator {
@@ -162,9 +44,13 @@ pub struct Replicator {
 /// this: a stalled finality must not cost an anchored record its only copy.
 const EXPIRY_MAX_FINALITY_LAG: u32 = 8;
 
-/// Blobs of finalized anchors that no peer had yet, retried every few seconds rather
-/// than left to the next reconciliation. Bounded; the reconciliation catches the rest.
-const MAX_RETRIES: usize = 4096;
+/// Blobs of finalized anchors that no peer had yet are retried rather than left to the
+/// next reconciliation: first after `FIRST_RETRY`, then at twice the previous wait, at
+/// most `MAX_RETRIES_PER_TICK` fetches every tick, at most `MAX_PENDING` blobs waiting
+/// (the reconciliation catches the rest). A blob nobody has costs its peers little.
+const FIRST_RETRY: Duration = Duration::from_secs(5);
+const MAX_RETRIES_PER_TICK: usize = 4 * MAX_IDS_PER_REQUEST;
+const MAX_PENDING: usize = 4096;
 
 /// What a finalized block asks of the store.
 #[derive(Debug, Default, PartialEq)]
@@ -180,7 +66,7 @@ impl Replicator {
 		let mut finality = self.client.finality_notification_stream();
 		// Due at once, but it waits until the node has caught up with the chain.
 		let mut next_reconcile = Instant::now();
-		let mut retry: HashSet<ContentId> = HashSet::new();
+		let mut retries = Retries::default();
 		loop {
 			let tick = futures_timer::Delay::new(Duration::from_secs(5));
 			match futures::future::select(finality.next(), tick).await {
@@ -188,22 +74,24 @@ impl Replicator {
 					let blocks = notification.tree_route.iter().chain([&notification.hash]);
 					for hash in blocks {
 						let missing = self.apply(*hash).await;
-						retry.extend(
-							missing.into_iter().take(MAX_RETRIES - retry.len().min(MAX_RETRIES)),
-						);
+						retries.add(missing, Instant::now());
 					}
 				}
 				Either::Left((None, _)) => return,
-				Either::Right(((), _)) => {
-					if !retry.is_empty() {
-						let cids: Vec<ContentId> = retry.drain().collect();
-						retry.extend(self.ensure_all_present(&cids).await);
-					}
-				}
+				Either::Right(((), _)) => {}
+			}
+			let due = retries.take_due(Instant::now());
+			if !due.is_empty() {
+				let cids: Vec<ContentId> = due.iter().map(|(cid, _)| *cid).collect();
+				let missing: HashSet<ContentId> =
+					self.ensure_all_present(&cids).await.into_iter().collect();
+				let now = Instant::now();
+				retries.back_off(due.into_iter().filter(|(cid, _)| missing.contains(cid)), now);
 			}
 			self.expire_staged();
 			if Instant::now() >= next_reconcile && !self.fetcher.sync.is_major_syncing() {
 				self.reconcile().await;
+				retries.clear();
 				next_reconcile = Instant::now() + self.reconcile_interval;
 			}
 		}
@@ -236,8 +124,13 @@ impl Replicator {
 				return Vec::new();
 			}
 		};
-		let anchored: Vec<ContentId> =
-			changes.anchored.into_iter().filter_map(|record| self.cid_of(hash, record)).collect();
+		// Straight from storage: a runtime call per record would cost a block of hundreds of
+		// anchors more than its import.
+		let anchored: Vec<ContentId> = changes
+			.anchored
+			.into_iter()
+			.filter_map(|record| self.anchor_at(hash, record).ok().flatten()?.cid)
+			.collect();
 		let missing = self.ensure_all_present(&anchored).await;
 		if changes.erased.is_empty() {
 			return missing;
@@ -293,52 +186,46 @@ impl Replicator {
 		Ok(changes)
 	}
 
-	fn cid_of(&self, at: Hash, record: u64) -> Option<ContentId> {
-		use ehr_primitives::records::RecordsApi;
-		self.client.runtime_api().record(at, record).ok().flatten().and_then(|view| view.cid)
-	}
-
-	/// Makes sure the blobs of finalized anchors are stored, a few fetches at a time, so a
-	/// block of many records neither waits for one slow peer per record nor floods the
-	/// peers. Returns the ones that could not be obtained.
+	/// Makes sure the blobs of finalized anchors are stored: adopts the staged copies, and
+	/// fetches the others from peers in batches, so a block of many records costs a few
+	/// requests per peer. Returns the ones that could not be obtained.
 	async fn ensure_all_present(&self, cids: &[ContentId]) -> Vec<ContentId> {
-		let mut missing = Vec::new();
-		for batch in cids.chunks(PARALLEL_FETCHES) {
-			let results =
-				futures::future::join_all(batch.iter().map(|cid| self.ensure_present(cid))).await;
-			missing.extend(
-				batch.iter().zip(results).filter(|(_, present)| !present).map(|(cid, _)| *cid),
-			);
-		}
-		missing
-	}
-
-	/// Makes sure the blob of a finalized anchor is stored: adopts the staged copy, or
-	/// fetches it from a peer. `true` if it is stored now.
-	async fn ensure_present(&self, cid: &ContentId) -> bool {
-		match self.store.placement(cid) {
-			Placement::Stored => return true,
-			Placement::Staged => match self.store.adopt(cid) {
-				Ok(true) => return true,
-				Ok(false) => {}
-				Err(e) => log::warn!(target: LOG_TARGET, "adopting {}: {e}", cid.to_multibase()),
-			},
-			Placement::Absent => {}
-		}
-		let Some(blob) = self.fetcher.fetch(cid).await else {
-			log::debug!(target: LOG_TARGET, "no peer has blob {} yet", cid.to_multibase());
-			return false;
-		};
-		match self.store.insert(cid, &blob, Placement::Stored) {
-			Ok(()) => {
-				log::debug!(target: LOG_TARGET, "replicated blob {}", cid.to_multibase());
-				true
-			}
-			Err(e) => {
-				log::warn!(target: LOG_TARGET, "storing fetched blob {}: {e}", cid.to_multibase());
-				false
+		let mut absent = Vec::new();
+		for cid in cids {
+			match self.store.placement(cid) {
+				Placement::Stored => {}
+				Placement::Staged => match self.store.adopt(cid) {
+					Ok(true) => {}
+					Ok(false) => absent.push(*cid),
+					Err(e) => {
+						log::warn!(target: LOG_TARGET, "adopting {}: {e}", cid.to_multibase());
+						absent.push(*cid);
+					}
+				},
+				Placement::Absent => absent.push(*cid),
 			}
 		}
+		if absent.is_empty() {
+			return absent;
+		}
+		let fetched = self.fetcher.fetch(&absent).await;
+		absent.retain(|cid| {
+			let Some(blob) = fetched.get(cid) else {
+				log::debug!(target: LOG_TARGET, "no peer has blob {} yet", cid.to_multibase());
+				return true;
+			};
+			match self.store.insert(cid, blob, Placement::Stored) {
+				Ok(()) => {
+					log::debug!(target: LOG_TARGET, "replicated blob {}", cid.to_multibase());
+					false
+				}
+				Err(e) => {
+					log::warn!(target: LOG_TARGET, "storing fetched blob {}: {e}", cid.to_multibase());
+					true
+				}
+			}
+		});
+		absent
 	}
 
 	/// Compares the store with the finalized state: fetches the blobs of live anchors that
@@ -416,6 +303,55 @@ impl Replicator {
 	}
 }
 
+/// Blobs waiting for another fetch, with when and how long the last wait was.
+#[derive(Default)]
+struct Retries {
+	pending: std::collections::HashMap<ContentId, (Instant, Duration)>,
+}
+
+impl Retries {
+	/// Schedules the first retry of blobs no peer had.
+	fn add(&mut self, cids: Vec<ContentId>, now: Instant) {
+		for cid in cids {
+			if self.pending.len() >= MAX_PENDING {
+				return;
+			}
+			self.pending.entry(cid).or_insert((now + FIRST_RETRY, FIRST_RETRY));
+		}
+	}
+
+	/// Takes up to `MAX_RETRIES_PER_TICK` blobs whose retry is due, with their last wait.
+	fn take_due(&mut self, now: Instant) -> Vec<(ContentId, Duration)> {
+		let due: Vec<(ContentId, Duration)> = self
+			.pending
+			.iter()
+			.filter(|(_, (at, _))| *at <= now)
+			.take(MAX_RETRIES_PER_TICK)
+			.map(|(cid, (_, wait))| (*cid, *wait))
+			.collect();
+		for (cid, _) in &due {
+			self.pending.remove(cid);
+		}
+		due
+	}
+
+	/// Schedules another retry of blobs still missing, after twice the last wait.
+	fn back_off(
+		&mut self,
+		still_missing: impl Iterator<Item = (ContentId, Duration)>,
+		now: Instant,
+	) {
+		for (cid, wait) in still_missing {
+			let wait = wait.saturating_mul(2);
+			self.pending.insert(cid, (now + wait, wait));
+		}
+	}
+
+	fn clear(&mut self) {
+		self.pending.clear();
+	}
+}
+
 /// The content ids the record anchors at a block name.
 #[derive(Default)]
 struct AnchoredIds {
@@ -428,4 +364,45 @@ struct AnchoredIds {
 /// The storage prefix of the records pallet's anchors map.
 fn anchors_prefix() -> StorageKey {
 	StorageKey([twox_128(b"Records"), twox_128(b"Records")].concat())
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn cid(n: u8) -> ContentId {
+		ContentId::from_sha256([n; 32])
+	}
+
+	#[test]
+	fn retries_wait_twice_as_long_each_time_and_are_bounded() {
+		let start = Instant::now();
+		let mut retries = Retries::default();
+		retries.add(vec![cid(1), cid(2)], start);
+		assert!(retries.take_due(start).is_empty(), "not due before the first wait");
+		let due = retries.take_due(start + FIRST_RETRY);
+		assert_eq!(due.len(), 2);
+		assert!(due.iter().all(|(_, wait)| *wait == FIRST_RETRY));
+		// cid(1) still missing: next try after 10 s; cid(2) arrived and is forgotten.
+		retries.back_off(due.into_iter().filter(|(c, _)| *c == cid(1)), start + FIRST_RETRY);
+		let later = start + FIRST_RETRY;
+		assert!(retries.take_due(later + Duration::from_secs(9)).is_empty());
+		assert_eq!(
+			retries.take_due(later + Duration::from_secs(10)),
+			vec![(cid(1), 2 * FIRST_RETRY)]
+		);
+
+		let many: Vec<ContentId> = (0..=255u8)
+			.flat_map(|a| {
+				(0..20u8).map(move |b| {
+					let mut digest = [a; 32];
+					digest[1] = b;
+					ContentId::from_sha256(digest)
+				})
+			})
+			.collect();
+		retries.add(many, start);
+		assert_eq!(retries.pending.len(), MAX_PENDING);
+		assert_eq!(retries.take_due(start + FIRST_RETRY).len(), MAX_RETRIES_PER_TICK);
+	}
 }
