@@ -5,6 +5,8 @@
 #   scripts/benchmark.sh                 all pallets, full precision (steps 50, repeat 20)
 #   scripts/benchmark.sh --quick         steps 10, repeat 5 (to check the pipeline)
 #   scripts/benchmark.sh PALLET...       only these (e.g. pallet_ehr_consortium)
+#   scripts/benchmark.sh --overhead      the base weights of a block and of an extrinsic
+#                                        (runtime/src/weights/), with the production node
 #
 # The node is built with `--features runtime-benchmarks` in its own target directory
 # (next to the shared one), so the production and test binaries are never replaced by a
@@ -15,13 +17,25 @@ cd "$EHR_ROOT"
 
 steps=50 repeat=20
 only=()
+overhead=""
 for arg in "$@"; do
   case "$arg" in
     --quick) steps=10 repeat=5 ;;
+    --overhead) overhead=1 ;;
     pallet_*) only+=("$arg") ;;
-    *) die "unknown argument '$arg' (expected --quick or a pallet name such as pallet_ehr_records)" ;;
+    *) die "unknown argument '$arg' (expected --quick, --overhead or a pallet name such as pallet_ehr_records)" ;;
   esac
 done
+
+if [ -n "$overhead" ]; then
+  # `benchmark overhead` needs no benchmarking build: the shared node binary runs it.
+  "$EHR_ROOT/scripts/setup.sh"
+  ehr_build_node
+  "$EHR_NODE_BIN" benchmark overhead --chain dev --warmup 10 --repeat 100 \
+    --weight-path runtime/src/weights --header scripts/license-header.txt
+  log "base weights regenerated in runtime/src/weights; rebuild and run scripts/test.sh"
+  exit 0
+fi
 
 "$EHR_ROOT/scripts/setup.sh"
 ehr_wasm_env || die "no Wasm toolchain"

@@ -68,6 +68,10 @@ struct Args {
 	/// Write the figures as JSON here.
 	#[arg(long)]
 	output: Option<PathBuf>,
+	/// Only write the benchmark chain spec (for `--validators` and `--senders`) to this file
+	/// and exit: to run `ehr-node benchmark block` on a kept run's database, say.
+	#[arg(long, value_name = "FILE")]
+	write_spec: Option<PathBuf>,
 	/// An extra argument for every node (repeat for more), e.g. `--node-arg=--pool-limit=20000`.
 	#[arg(long = "node-arg", allow_hyphen_values = true)]
 	node_args: Vec<String>,
@@ -260,6 +264,11 @@ async fn bench(args: Args) -> Result<(), String> {
 		return Err("--senders, --rate and --duration must be positive".into());
 	}
 	let participants = Participants::new(args.senders, args.validators);
+	if let Some(path) = &args.write_spec {
+		chain::write_spec(&args.node, &participants, path)?;
+		eprintln!("[ehr-bench] benchmark chain spec written to {}", path.display());
+		return Ok(());
+	}
 	let spec = std::env::temp_dir().join(format!("ehr-bench-{}.json", std::process::id()));
 	chain::write_spec(&args.node, &participants, &spec)?;
 	let node_args: Vec<&str> = args.node_args.iter().map(String::as_str).collect();

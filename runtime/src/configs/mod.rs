@@ -37,11 +37,24 @@ parameter_types! {
 	/// One second of execution per block: half of the 2 s slot, which leaves the author
 	/// time to propose and every other validator time to import before the next slot.
 	/// Measured: a full block of record writes builds in 0.4–0.7 s with four validators
-	/// sharing two cores.
-	pub RuntimeBlockWeights: BlockWeights = BlockWeights::with_sensible_defaults(
-		Weight::from_parts(WEIGHT_REF_TIME_PER_SECOND, u64::MAX),
-		NORMAL_DISPATCH_RATIO,
-	);
+	/// sharing two cores. The fixed costs of a block and of an extrinsic are this
+	/// machine's, measured (`crate::weights`).
+	pub RuntimeBlockWeights: BlockWeights = {
+		let max_block = Weight::from_parts(WEIGHT_REF_TIME_PER_SECOND, u64::MAX);
+		let normal = NORMAL_DISPATCH_RATIO * max_block;
+		BlockWeights::builder()
+			.base_block(crate::weights::BlockExecutionWeight::get())
+			.for_class(DispatchClass::all(), |class| {
+				class.base_extrinsic = crate::weights::ExtrinsicBaseWeight::get();
+			})
+			.for_class(DispatchClass::Normal, |class| class.max_total = Some(normal))
+			.for_class(DispatchClass::Operational, |class| {
+				class.max_total = Some(max_block);
+				class.reserved = Some(max_block - normal);
+			})
+			.avg_block_initialization(Perbill::from_percent(10))
+			.build_or_panic()
+	};
 	pub RuntimeBlockLength: BlockLength = BlockLength::builder()
 		.max_length(MAX_BLOCK_LENGTH)
 		.modify_max_length_for_class(DispatchClass::Normal, |max| {
