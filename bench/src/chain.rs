@@ -71,8 +71,14 @@ fn capitalized(name: &str) -> String {
 }
 
 /// Writes the benchmark chain spec to `path`: the local consortium with `participants`
-/// registered and the first `participants.validators` hospitals validating.
-pub fn write_spec(node: &Path, participants: &Participants, path: &Path) -> Result<(), String> {
+/// registered and the first `participants.validators` hospitals validating, holding
+/// `stored_anchors` confirmed record anchors of the participants from genesis on.
+pub fn write_spec(
+	node: &Path,
+	participants: &Participants,
+	stored_anchors: u32,
+	path: &Path,
+) -> Result<(), String> {
 	let output = Command::new(node)
 		.args(["build-spec", "--chain", "local", "--disable-default-bootnode"])
 		.output()
@@ -105,6 +111,21 @@ pub fn write_spec(node: &Path, participants: &Participants, path: &Path) -> Resu
 		));
 	}
 	keys.truncate(participants.validators);
+	if stored_anchors > 0 {
+		let writers: Vec<(AccountId, AccountId, AccountId)> = (0..participants.doctors.len())
+			.map(|i| {
+				(
+					AccountId::from(participants.patients[i].public()),
+					AccountId::from(participants.doctors[i].public()),
+					participants.hospital_of(i),
+				)
+			})
+			.collect();
+		let synthetic = pallet_ehr_records::SyntheticAnchors { count: stored_anchors, writers };
+		patch["records"] = serde_json::json!({
+			"syntheticAnchors": serde_json::to_value(synthetic).map_err(|e| e.to_string())?
+		});
+	}
 	let text = serde_json::to_string(&spec).map_err(|e| e.to_string())?;
 	std::fs::write(path, text).map_err(|e| format!("writing {}: {e}", path.display()))
 }

@@ -68,6 +68,16 @@ struct Args {
 	/// Write the figures as JSON here.
 	#[arg(long)]
 	output: Option<PathBuf>,
+	/// Record anchors the chain holds from genesis on (confirmed, spread over the
+	/// participants), to measure whether writes cost more on a chain holding many records.
+	#[arg(long, default_value_t = 0)]
+	stored_anchors: u32,
+	/// Seconds to let the network settle before the first load: after a genesis of many
+	/// stored anchors a node is busy for a while with one-off work (the database indexes
+	/// the new state, the blob store's first reconciliations), which is not what a chain
+	/// of that size costs from then on.
+	#[arg(long, default_value_t = 0)]
+	warmup: u64,
 	/// Only write the benchmark chain spec (for `--validators` and `--senders`) to this file
 	/// and exit: to run `ehr-node benchmark block` on a kept run's database, say.
 	#[arg(long, value_name = "FILE")]
@@ -82,6 +92,8 @@ struct Results {
 	machine: Machine,
 	node_args: Vec<String>,
 	submission: load::Submission,
+	stored_anchors: u32,
+	warmup_s: u64,
 	runs: Vec<RunReport>,
 	/// Finalized records/s divided by finalized remarks/s, when both ran.
 	records_to_remark_ratio: Option<f64>,
@@ -265,19 +277,23 @@ async fn bench(args: Args) -> Result<(), String> {
 	}
 	let participants = Participants::new(args.senders, args.validators);
 	if let Some(path) = &args.write_spec {
-		chain::write_spec(&args.node, &participants, path)?;
+		chain::write_spec(&args.node, &participants, args.stored_anchors, path)?;
 		eprintln!("[ehr-bench] benchmark chain spec written to {}", path.display());
 		return Ok(());
 	}
 	let spec = std::env::temp_dir().join(format!("ehr-bench-{}.json", std::process::id()));
-	chain::write_spec(&args.node, &participants, &spec)?;
+	chain::write_spec(&args.node, &participants, args.stored_anchors, &spec)?;
 	let node_args: Vec<&str> = args.node_args.iter().map(String::as_str).collect();
-	let network = Network::start(
+	// A node builds its genesis state before it answers: allow for the stored anchors
+	// (measured: well under a millisecond each).
+	let start_timeout = Duration::from_secs(60 + u64::from(args.stored_anchors) / 1000);
+	let network = Network::start_with_timeout(
 		&args.node,
 		"bench",
 		spec.to_str().ok_or("a temp path that is not UTF-8")?,
 		&HOSPITALS[..args.validators],
 		&node_args,
+		start_timeout,
 	);
 	let _ = std::fs::remove_file(&spec);
 	let network = network?;
@@ -296,6 +312,10 @@ async fn bench(args: Args) -> Result<(), String> {
 		.iter()
 		.map(|d| nonce_at(&rpc, &AccountId::from(d.public()), None))
 		.collect::<Result<Vec<_>, _>>()?;
+	if args.warmup > 0 {
+		eprintln!("[ehr-bench] letting the network settle for {} s", args.warmup);
+		tokio::time::sleep(Duration::from_secs(args.warmup)).await;
+	}
 	let mut runs = Vec::new();
 	for kind in &args.loads {
 		let report =
@@ -315,6 +335,8 @@ async fn bench(args: Args) -> Result<(), String> {
 		machine: machine(),
 		node_args: args.node_args.clone(),
 		submission: args.submission,
+		stored_anchors: args.stored_anchors,
+		warmup_s: args.warmup,
 		runs,
 		records_to_remark_ratio: ratio,
 	};

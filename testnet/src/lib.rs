@@ -142,6 +142,19 @@ impl Network {
 		keys: &[&str],
 		extra_args: &[&str],
 	) -> Result<Self, String> {
+		Self::start_with_timeout(binary, label, chain, keys, extra_args, Duration::from_secs(60))
+	}
+
+	/// [`Network::start`], giving each node `start_timeout` to answer RPC after it starts
+	/// (building a large genesis state takes a while).
+	pub fn start_with_timeout(
+		binary: &Path,
+		label: &str,
+		chain: &str,
+		keys: &[&str],
+		extra_args: &[&str],
+		start_timeout: Duration,
+	) -> Result<Self, String> {
 		let dir = TestDir::new(label).map_err(|e| format!("creating test directory: {e}"))?;
 		let configs: Vec<NodeConfig> = keys
 			.iter()
@@ -158,6 +171,7 @@ impl Network {
 				.map(|(_, a)| a.clone())
 				.collect();
 			config.extra_args = extra_args.iter().map(|s| s.to_string()).collect();
+			config.start_timeout = start_timeout;
 			nodes.push(Node::start(config)?);
 		}
 		Ok(Self { nodes, dir })

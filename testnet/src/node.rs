@@ -25,6 +25,9 @@ pub struct NodeConfig {
 	pub rpc_port: u16,
 	pub bootnodes: Vec<String>,
 	pub extra_args: Vec<String>,
+	/// How long the node may take from its start to answering RPC (longer for a large
+	/// genesis state).
+	pub start_timeout: Duration,
 }
 
 impl NodeConfig {
@@ -55,6 +58,7 @@ impl NodeConfig {
 			rpc_port: free_port(),
 			bootnodes: Vec::new(),
 			extra_args: Vec::new(),
+			start_timeout: Duration::from_secs(60),
 		})
 	}
 
@@ -150,7 +154,7 @@ impl Node {
 		let child = cmd.spawn().map_err(|e| format!("starting {:?}: {e}", self.config.binary))?;
 		self.child = Some(child);
 		self.starts += 1;
-		self.wait_rpc_ready(Duration::from_secs(60))
+		self.wait_rpc_ready(self.config.start_timeout)
 	}
 
 	fn wait_rpc_ready(&mut self, timeout: Duration) -> Result<(), String> {

@@ -145,6 +145,23 @@ pub mod pallet {
 		BoundedVec<u8, T::MaxWrappedKeyLen>,
 	>;
 
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Made-up anchors to start with, for benchmarks of a chain holding many records
+		/// (see [`SyntheticAnchors`]); none by default.
+		pub synthetic_anchors: Option<SyntheticAnchors<T::AccountId>>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			if let Some(synthetic) = &self.synthetic_anchors {
+				Pallet::<T>::insert_synthetic_anchors(synthetic);
+			}
+		}
+	}
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {

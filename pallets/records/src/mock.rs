@@ -146,7 +146,13 @@ fn member(account: u64, role: Role, hospital: Option<u64>) -> GenesisMember<u64>
 /// The state every test starts from: a consortium of two hospitals, and `PATIENT` and
 /// `OTHER_PATIENT` each granting `HOSPITAL` treatment access to all their records.
 pub fn build() -> sp_io::TestExternalities {
+	build_with(Default::default())
+}
+
+/// The state of [`build`], with the records pallet's genesis `records`.
+pub fn build_with(records: crate::GenesisConfig<Test>) -> sp_io::TestExternalities {
 	let storage = RuntimeGenesisConfig {
+		records,
 		registry: pallet_ehr_registry::GenesisConfig {
 			members: vec![
 				member(HOSPITAL, Role::Hospital, None),

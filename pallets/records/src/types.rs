@@ -31,3 +31,15 @@ pub struct RecordAnchor<AccountId> {
 	/// How many readers hold a wrapped key to it.
 	pub readers: u32,
 }
+
+/// Made-up record anchors a chain starts with, for measuring how the chain behaves when it
+/// already holds many records (does a write cost more on a chain of a million?). Anchor
+/// `i` belongs to `writers[i % writers.len()]` — a (patient, author, hospital) triple —
+/// and is confirmed, with wrapped keys for its patient and author, like a real one. Its
+/// content id points at no blob: never put these in a real consortium's genesis.
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SyntheticAnchors<AccountId> {
+	pub count: u32,
+	pub writers: alloc::vec::Vec<(AccountId, AccountId, AccountId)>,
+}

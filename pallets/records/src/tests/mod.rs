@@ -5,6 +5,7 @@
 mod answer;
 mod create;
 mod erase;
+mod genesis;
 mod keys;
 mod privacy;
 mod refusals;
