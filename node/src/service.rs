@@ -211,7 +211,10 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 		sync: sync_service.clone(),
 		protocol: blob_protocol,
 	};
-	task_manager.spawn_handle().spawn(
+	// Both blob tasks read files and walk chain state (a reconciliation reads every record
+	// anchor): on threads of their own they never hold up the node's networking and
+	// consensus tasks.
+	task_manager.spawn_handle().spawn_blocking(
 		"blob-answers",
 		None,
 		blobs::protocol::serve(
@@ -221,7 +224,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 			blob_requests,
 		),
 	);
-	task_manager.spawn_handle().spawn(
+	task_manager.spawn_handle().spawn_blocking(
 		"blob-replication",
 		None,
 		blobs::replication::Replicator {

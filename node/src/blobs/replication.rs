@@ -8,7 +8,10 @@
 //! the blob of each erased one. Every `--blob-reconcile-interval`, and once the node has
 //! caught up with the chain after starting, it compares the whole store with the
 //! finalized state, which is how a node that was offline, or lost its blob directory,
-//! catches up.
+//! catches up. Missing blobs are fetched a bounded number at a time (a node that lost
+//! the blobs of a million records must not stop replicating new ones while it catches
+//! up), and while a pass finds more than it can queue, and makes progress, the next
+//! pass comes after `CATCH_UP_RECONCILE` instead of the full interval.
 
 use super::{
 	protocol::{Fetcher, MAX_IDS_PER_REQUEST},
@@ -52,6 +55,10 @@ const FIRST_RETRY: Duration = Duration::from_secs(5);
 const MAX_RETRIES_PER_TICK: usize = 4 * MAX_IDS_PER_REQUEST;
 const MAX_PENDING: usize = 4096;
 
+/// How soon the next reconciliation comes when the last one found more missing blobs
+/// than fit in the retry queue, and fewer than the pass before.
+const CATCH_UP_RECONCILE: Duration = Duration::from_secs(30);
+
 /// What a finalized block asks of the store.
 #[derive(Debug, Default, PartialEq)]
 struct Changes {
@@ -67,6 +74,8 @@ impl Replicator {
 		// Due at once, but it waits until the node has caught up with the chain.
 		let mut next_reconcile = Instant::now();
 		let mut retries = Retries::default();
+		// Blobs the last reconciliation found missing.
+		let mut last_missing: Option<usize> = None;
 		loop {
 			let tick = futures_timer::Delay::new(Duration::from_secs(5));
 			match futures::future::select(finality.next(), tick).await {
@@ -90,9 +99,19 @@ impl Replicator {
 			}
 			self.expire_staged();
 			if Instant::now() >= next_reconcile && !self.fetcher.sync.is_major_syncing() {
-				self.reconcile().await;
+				let missing = self.reconcile();
+				let found = missing.len();
+				let now = Instant::now();
+				// Every blob still missing is due at once; earlier back-offs start over.
 				retries.clear();
-				next_reconcile = Instant::now() + self.reconcile_interval;
+				let queued = retries.add_due(missing, now);
+				let progress = last_missing.map_or(true, |before| found < before);
+				next_reconcile = if queued < found && progress {
+					now + CATCH_UP_RECONCILE.min(self.reconcile_interval)
+				} else {
+					now + self.reconcile_interval
+				};
+				last_missing = Some(found);
 			}
 		}
 	}
@@ -228,41 +247,44 @@ impl Replicator {
 		absent
 	}
 
-	/// Compares the store with the finalized state: fetches the blobs of live anchors that
-	/// are missing, and drops the blobs of erased records that no live anchor refers to.
+	/// Compares the store with the finalized state: drops the blobs of erased records that
+	/// no live anchor refers to, and returns the content ids of live anchors whose blobs
+	/// are missing (fetched by the caller, a bounded number at a time).
 	///
 	/// Only erasure removes a blob. A blob no anchor at the local finalized block names is
 	/// kept: the node may be behind (resyncing after a quarantine, say) and the anchor
 	/// still to come.
-	async fn reconcile(&self) {
+	fn reconcile(&self) -> Vec<ContentId> {
+		let started = Instant::now();
 		let finalized = self.client.info().finalized_hash;
 		let anchors = match self.anchors_at(finalized) {
 			Ok(anchors) => anchors,
 			Err(e) => {
 				log::warn!(target: LOG_TARGET, "reading the finalized anchors: {e}");
-				return;
+				return Vec::new();
 			}
 		};
 		let stored: HashSet<ContentId> =
 			self.store.stored().unwrap_or_default().into_iter().collect();
-		let absent: Vec<ContentId> =
+		let missing: Vec<ContentId> =
 			anchors.live.iter().filter(|cid| !stored.contains(*cid)).copied().collect();
-		let missing = self.ensure_all_present(&absent).await.len();
-		let fetched = absent.len() - missing;
 		let mut dropped = 0u32;
 		for cid in anchors.erased.iter().filter(|cid| !anchors.live.contains(*cid)) {
 			if self.store.remove(cid).unwrap_or(false) {
 				dropped += 1;
 			}
 		}
-		if fetched + missing + dropped as usize > 0 {
+		if !missing.is_empty() || dropped > 0 {
 			log::info!(
 				target: LOG_TARGET,
-				"📦 blob store reconciled with the finalized chain: {} live, {fetched} fetched, \
-				 {missing} not available from peers yet, {dropped} erased dropped",
-				anchors.live.len()
+				"📦 blob store reconciled with the finalized chain in {} ms: {} live, {} missing \
+				 (fetching from peers), {dropped} erased dropped",
+				started.elapsed().as_millis(),
+				anchors.live.len(),
+				missing.len(),
 			);
 		}
+		missing
 	}
 
 	/// The record anchor `record` as stored at `at` (erased ones included).
@@ -318,6 +340,20 @@ impl Retries {
 			}
 			self.pending.entry(cid).or_insert((now + FIRST_RETRY, FIRST_RETRY));
 		}
+	}
+
+	/// Queues blobs to fetch at once (as many as fit); returns how many were queued.
+	fn add_due(&mut self, cids: Vec<ContentId>, now: Instant) -> usize {
+		let mut queued = 0;
+		for cid in cids {
+			if self.pending.len() >= MAX_PENDING {
+				break;
+			}
+			if self.pending.insert(cid, (now, FIRST_RETRY / 2)).is_none() {
+				queued += 1;
+			}
+		}
+		queued
 	}
 
 	/// Takes up to `MAX_RETRIES_PER_TICK` blobs whose retry is due, with their last wait.
@@ -404,5 +440,25 @@ mod tests {
 		retries.add(many, start);
 		assert_eq!(retries.pending.len(), MAX_PENDING);
 		assert_eq!(retries.take_due(start + FIRST_RETRY).len(), MAX_RETRIES_PER_TICK);
+	}
+
+	#[test]
+	fn a_reconciliation_queues_what_fits_due_at_once() {
+		let start = Instant::now();
+		let mut retries = Retries::default();
+		let many: Vec<ContentId> = (0..MAX_PENDING as u32 + 10)
+			.map(|i| {
+				let mut digest = [0u8; 32];
+				digest[..4].copy_from_slice(&i.to_le_bytes());
+				ContentId::from_sha256(digest)
+			})
+			.collect();
+		assert_eq!(retries.add_due(many, start), MAX_PENDING, "the rest waits for the next pass");
+		let due = retries.take_due(start);
+		assert_eq!(due.len(), MAX_RETRIES_PER_TICK, "due at once, a tick's worth at a time");
+		// Not found: the next try after FIRST_RETRY, as for a blob of a new block.
+		let first = due[0].0;
+		retries.back_off(due.into_iter().take(1), start);
+		assert_eq!(retries.pending.get(&first), Some(&(start + FIRST_RETRY, FIRST_RETRY)));
 	}
 }
