@@ -7,6 +7,10 @@
 #   scripts/benchmark.sh PALLET...       only these (e.g. pallet_ehr_consortium)
 #   scripts/benchmark.sh --overhead      the base weights of a block and of an extrinsic
 #                                        (runtime/src/weights/), with the production node
+#   scripts/benchmark.sh --storage       ParityDB's read and write cost per storage item
+#                                        (runtime/src/weights/paritydb_weights.rs), on a
+#                                        chain holding EHR_STORAGE_ANCHORS (1000000)
+#                                        anchors (~5 min, ~9 GiB of memory)
 #
 # The node is built with `--features runtime-benchmarks` in its own target directory
 # (next to the shared one), so the production and test binaries are never replaced by a
@@ -17,13 +21,14 @@ cd "$EHR_ROOT"
 
 steps=50 repeat=20
 only=()
-overhead=""
+overhead="" storage=""
 for arg in "$@"; do
   case "$arg" in
     --quick) steps=10 repeat=5 ;;
     --overhead) overhead=1 ;;
+    --storage) storage=1 ;;
     pallet_*) only+=("$arg") ;;
-    *) die "unknown argument '$arg' (expected --quick, --overhead or a pallet name such as pallet_ehr_records)" ;;
+    *) die "unknown argument '$arg' (expected --quick, --overhead, --storage or a pallet name such as pallet_ehr_records)" ;;
   esac
 done
 
@@ -43,6 +48,25 @@ bench_target="${CARGO_TARGET_DIR%/}-benchmarks"
 log "building ehr-node with runtime benchmarks (target dir $bench_target)"
 CARGO_TARGET_DIR="$bench_target" cargo build --locked --release -p ehr-node --features runtime-benchmarks
 node="$bench_target/release/ehr-node"
+
+if [ -n "$storage" ]; then
+  # A state the size of a busy consortium's: the benchmark chain (ehr-bench's members)
+  # holding EHR_STORAGE_ANCHORS confirmed anchors from genesis on. `benchmark storage`
+  # builds it into a fresh ParityDB, then times reads of sampled keys and batched writes.
+  anchors="${EHR_STORAGE_ANCHORS:-1000000}"
+  ehr_build_node
+  cargo build --locked --profile "$EHR_PROFILE" -p ehr-bench
+  work="$(mktemp -d /tmp/ehr-storage-bench.XXXXXX)"
+  trap 'rm -rf "$work"' EXIT
+  "$CARGO_TARGET_DIR/$EHR_PROFILE/ehr-bench" --node "$EHR_NODE_BIN" \
+    --stored-anchors "$anchors" --write-spec "$work/spec.json"
+  log "benchmarking ParityDB reads and writes on a state of $anchors anchors"
+  "$node" benchmark storage --chain "$work/spec.json" --base-path "$work/db" \
+    --database paritydb --state-version 1 --keys-limit 100000 --disable-pov-recorder \
+    --weight-path runtime/src/weights --header scripts/license-header.txt
+  log "storage weights regenerated in runtime/src/weights; rebuild and run scripts/test.sh"
+  exit 0
+fi
 
 # pallet name → crate directory
 declare -A pallets=(

@@ -75,8 +75,8 @@ impl frame_system::Config for Runtime {
 	type Nonce = Nonce;
 	type Hash = Hash;
 	type BlockHashCount = BlockHashCount;
-	/// The node stores state in ParityDB; weights use its measured access costs.
-	type DbWeight = frame_support::weights::constants::ParityDbWeight;
+	/// The node stores state in ParityDB; weights use its access costs measured here.
+	type DbWeight = crate::weights::ParityDbWeight;
 	type Version = Version;
 	/// No balances: an account's data is empty.
 	type AccountData = ();
