@@ -1,6 +1,8 @@
 //! Key derivation, keystore files and their refusals.
 
-use super::*;
+use super::{keystore::unix_now, *};
+use crate::totp;
+use std::fs;
 
 const ALICE_PUBLIC: &str = "d43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d";
 const ALICE_SS58: &str = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
