@@ -7,6 +7,9 @@
 #   scripts/bench.sh                                  4 validators, 500 tx/s, 60 s per load
 #   scripts/bench.sh --rate 1000 --duration 600       the issue's target: 10 minutes at 1,000/s
 #   scripts/bench.sh --validators 1 --loads records   any `ehr-bench --help` option
+#   scripts/bench.sh --key-release [--releases 200 --escrow-releases 50 --concurrency 8]
+#                                                     key release latency instead
+#                                                     (`ehr-release-bench --help`)
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 cd "$EHR_ROOT"
@@ -18,6 +21,13 @@ cargo build --locked --profile "$EHR_PROFILE" -p ehr-node -p ehr-bench
 
 mkdir -p bench-results
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+if [ "${1:-}" = "--key-release" ]; then
+  shift
+  json="bench-results/$stamp-key-release.json"
+  "$CARGO_TARGET_DIR/$EHR_PROFILE/ehr-release-bench" --node "$EHR_NODE_BIN" --output "$json" "$@"
+  log "figures: $json"
+  exit 0
+fi
 json="bench-results/$stamp.json"
 "$CARGO_TARGET_DIR/$EHR_PROFILE/ehr-bench" --node "$EHR_NODE_BIN" --output "$json" "$@"
 

@@ -12,10 +12,20 @@
 #       Generates session keys (Aura + GRANDPA) in the running node's keystore, with a proof
 #       that ACCOUNT (SS58 or 0x-hex) owns them; prints the `keys` and `proof` arguments of
 #       `session.setKeys`, which ACCOUNT submits once the council has admitted it.
-#   scripts/hospital-node.sh hospital-key --chain SPEC [--base-path DIR]
-#       Puts the hospital account's secret (asked for, never echoed) into the node's
-#       keystore as key type `ehrh`: the node signs the on-chain audit entry of every
-#       record it serves with it, and serves no record without it. Run before `start`.
+#   scripts/hospital-node.sh node-account --chain SPEC [--base-path DIR]
+#       Creates the node's service account (once): a new key in the node's keystore (type
+#       `ehrn`) with which the node signs the audit entries of the blobs and record keys
+#       it serves, and nothing else. Prints the account; the hospital appoints it from its
+#       own account (`ehr hospital appoint-node`, or registry.appointNode in Polkadot.js)
+#       with the proof printed by `node-proof`. The hospital's own key never goes on the node.
+#   scripts/hospital-node.sh node-proof HOSPITAL [--rpc-port RPC] [--base-path DIR]
+#       Prints the node account's registration proof for HOSPITAL (needs the node running).
+#   scripts/hospital-node.sh custody-key [--base-path DIR]
+#       Creates the hospital's custody key file (once) and prints its public key, which the
+#       hospital registers as its encryption key (`ehr hospital set-custody-key`). Copy the
+#       file to each of the hospital's nodes; `start` passes it to the node. Keep old files
+#       when the key changes (pass them with EHR_OLD_CUSTODY_KEYS) so older records stay
+#       releasable. See docs/keys.md.
 #   scripts/hospital-node.sh verify ACCOUNT [--rpc-port RPC]
 #       Reports the node's peers and finalized head, whether ACCOUNT is a consortium
 #       hospital, and the size of the current authority set.
@@ -23,7 +33,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
 command="${1:-}"
-[ -n "$command" ] || die "usage: $0 keys|start|session-keys|hospital-key|verify ... (see the header of this script)"
+[ -n "$command" ] || die "usage: $0 keys|start|session-keys|node-account|node-proof|custody-key|verify ... (see the header of this script)"
 shift
 
 base_path="$EHR_ROOT/data/hospital"
@@ -113,6 +123,12 @@ PY
     args=(--chain "$chain" --validator --name "$name" --base-path "$base_path"
       --node-key-file "$base_path/node-key" --port "$p2p_port" --rpc-port "$rpc_port"
       --state-pruning archive-canonical --blocks-pruning archive-canonical "${bootnodes[@]}")
+    if [ -f "$base_path/custody.key" ]; then
+      args+=(--custody-key-file "$base_path/custody.key")
+    else
+      log "no custody key in $base_path: this node will release no record keys (see '$0 custody-key')"
+    fi
+    for old in ${EHR_OLD_CUSTODY_KEYS:-}; do args+=(--custody-key-file "$old"); done
     [ -z "$public_addr" ] || args+=(--public-addr "$public_addr")
     log "starting $name: p2p port $p2p_port, RPC 127.0.0.1:$rpc_port, data $base_path"
     exec "$(node_bin)" "${args[@]}"
@@ -128,12 +144,36 @@ if "error" in answer:
 print("keys:  " + answer["result"]["keys"])
 print("proof: " + answer["result"]["proof"])'
     ;;
-  hospital-key)
-    [ -n "$chain" ] || die "hospital-key needs --chain (the consortium's raw chain spec file)"
-    # `key insert` asks for the secret URI itself when --suri is absent.
-    "$(node_bin)" key insert --chain "$chain" --base-path "$base_path" \
-      --key-type ehrh --scheme sr25519
-    log "hospital key stored in $base_path (key type ehrh)"
+  node-account)
+    [ -n "$chain" ] || die "node-account needs --chain (the consortium's raw chain spec file)"
+    phrase_file="$base_path/node-account.phrase"
+    if [ ! -f "$phrase_file" ]; then
+      mkdir -p "$base_path"
+      (umask 077; "$(node_bin)" key generate --scheme sr25519 --output-type json \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["secretPhrase"])' > "$phrase_file")
+      "$(node_bin)" key insert --chain "$chain" --base-path "$base_path" --key-type ehrn \
+        --scheme sr25519 --suri "$(cat "$phrase_file")"
+      log "node service account created (key type ehrn); its phrase is in $phrase_file (mode 600)"
+    fi
+    "$(node_bin)" key inspect --scheme sr25519 --output-type json "$(cat "$phrase_file")" \
+      | python3 -c 'import json,sys; print("node account: " + json.load(sys.stdin)["ss58Address"])'
+    ;;
+  node-proof)
+    [ -n "$account" ] || die "node-proof needs the HOSPITAL account"
+    phrase_file="$base_path/node-account.phrase"
+    [ -f "$phrase_file" ] || die "no node account in $base_path: run '$0 node-account' first"
+    [ -x "$EHR_CLI_BIN" ] || ehr_build_node
+    EHR_SURI="$(cat "$phrase_file")" "$EHR_CLI_BIN" --node "ws://127.0.0.1:$rpc_port" \
+      registration-proof --role node --hospital "$account"
+    ;;
+  custody-key)
+    key_file="$base_path/custody.key"
+    if [ ! -f "$key_file" ]; then
+      "$(node_bin)" custody-key generate --file "$key_file"
+      log "custody key created in $key_file (mode 600; back it up, copy it to the hospital's other nodes)"
+    else
+      "$(node_bin)" custody-key inspect --file "$key_file"
+    fi
     ;;
   verify)
     [ -n "$account" ] || die "verify needs the hospital's ACCOUNT"
@@ -159,5 +199,5 @@ print(f"authorities:          {len(ids(sys.argv[4]))} Aura keys in the current s
 PY
     echo "finalized head:       $(echo "$finalized" | sed -n 's/.*"result":"\([^"]*\)".*/\1/p')"
     ;;
-  *) die "unknown command '$command' (keys, start, session-keys, hospital-key, verify)" ;;
+  *) die "unknown command '$command' (keys, start, session-keys, node-account, node-proof, custody-key, verify)" ;;
 esac

@@ -122,9 +122,8 @@ pub fn write_spec(
 			})
 			.collect();
 		let synthetic = pallet_ehr_records::SyntheticAnchors { count: stored_anchors, writers };
-		patch["records"] = serde_json::json!({
-			"syntheticAnchors": serde_json::to_value(synthetic).map_err(|e| e.to_string())?
-		});
+		patch["records"]["syntheticAnchors"] =
+			serde_json::to_value(synthetic).map_err(|e| e.to_string())?;
 	}
 	let text = serde_json::to_string(&spec).map_err(|e| e.to_string())?;
 	std::fs::write(path, text).map_err(|e| format!("writing {}: {e}", path.display()))

@@ -5,7 +5,7 @@
 
 use crate::chain::Participants;
 use codec::Encode;
-use ehr_primitives::records::{Category, ContentId};
+use ehr_primitives::records::{Category, ContentId, RecordKeys};
 use ehr_runtime::{signing::signed_transaction, Nonce, RuntimeCall};
 use jsonrpsee::{core::client::ClientT, rpc_params, ws_client::WsClient};
 use sp_core::{Pair, H256};
@@ -26,6 +26,10 @@ pub enum LoadKind {
 	Remark,
 }
 
+/// Escrow shares of every record key on the benchmark chain: one per hospital of the
+/// local consortium's four but the writer's own, at its threshold of 2.
+const ESCROW_SHARES: usize = 3;
+
 /// One pre-signed transaction.
 pub struct Signed {
 	pub hash: [u8; 32],
@@ -45,9 +49,14 @@ fn call(kind: LoadKind, participants: &Participants, doctor: usize, n: u64) -> R
 		category: Category::Observation,
 		cid: ContentId::from_sha256(digest),
 		ciphertext_sha256: digest,
-		// A 32-byte ephemeral key, 24-byte nonce and 16-byte tag around a 32-byte key.
-		patient_key: vec![0xa5; 104],
-		author_key: vec![0x5a; 104],
+		// A 32-byte ephemeral key, 24-byte nonce and 16-byte tag around a 32-byte key (or
+		// a 33-byte escrow share), as real writers send them.
+		keys: RecordKeys {
+			patient: vec![0xa5; 104],
+			author: vec![0x5a; 104],
+			custodian: vec![0x3c; 104],
+			escrow: vec![vec![0xc3; 105]; ESCROW_SHARES],
+		},
 	}
 	.into();
 	match kind {

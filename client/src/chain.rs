@@ -29,6 +29,8 @@ pub struct Chain {
 	api: OnlineClient<SubstrateConfig>,
 	rpc: RpcClient,
 	legacy: LegacyRpcMethods<RpcConfigFor<SubstrateConfig>>,
+	/// The encryption keys this client pinned on first use.
+	pins: crate::pins::Pins,
 }
 
 /// Which state to read.
@@ -110,7 +112,12 @@ impl Chain {
 			.await
 			.map_err(|e| unreachable(e.to_string()))?;
 		let legacy = LegacyRpcMethods::new(rpc.clone());
-		Ok(Self { api, rpc, legacy })
+		Ok(Self { api, rpc, legacy, pins: crate::pins::Pins::load_default()? })
+	}
+
+	/// The encryption keys pinned on first use (see [`crate::pins`]).
+	pub fn pins(&self) -> &crate::pins::Pins {
+		&self.pins
 	}
 
 	/// The chain's genesis hash.

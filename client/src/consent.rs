@@ -2,10 +2,11 @@
 //! scope to the grantee), revoke (and take the keys back), answer requests, read the
 //! audit trail; and the facility's side: request access, break the glass.
 //!
-//! A grant alone lets the node serve the grantee the ciphertext; the grantee can decrypt
-//! only with the record key, which the patient's client wraps to the grantee's
-//! encryption key (`records.add_reader_key`). Revoking does both in reverse: the node
-//! refuses the grantee at once, the wrapped keys are deleted, and the next version of any
+//! A grant is all a grantee needs: any hospital node serves it the ciphertext and releases
+//! it the record key (audited), even when the patient is offline or granted from
+//! Polkadot.js apps. When the patient's client is online it also hands the keys over
+//! itself (`records.add_reader_key`), a fast path. Revoking works the other way: nodes
+//! refuse the grantee at once, the wrapped keys are deleted, and the next version of any
 //! record is sealed under a fresh key the former grantee never sees.
 
 use crate::{
@@ -82,10 +83,10 @@ pub async fn audit(
 	}
 }
 
-/// Grants `grantee` access to `scope` of the patient's records for `purpose`, then hands
-/// the grantee the keys of the confirmed records in scope. Returns the grant's id and
-/// how many keys were handed over.
-pub async fn grant(
+/// Grants `grantee` access to `scope` of the patient's records for `purpose`: the grant
+/// alone, as Polkadot.js apps makes it (nodes release keys to the grantee). Returns the
+/// grant's id.
+pub async fn submit_grant(
 	chain: &Chain,
 	patient: &Identity,
 	grantee: &AccountId,
@@ -93,7 +94,7 @@ pub async fn grant(
 	purpose: Purpose,
 	expires_at: Option<Moment>,
 	progress: &mut dyn FnMut(Progress),
-) -> Result<(GrantId, u32), Error> {
+) -> Result<GrantId, Error> {
 	let call = dynamic::tx(
 		"Consent",
 		"grant",
@@ -105,19 +106,38 @@ pub async fn grant(
 			expires_at,
 		),
 	);
-	chain.submit(patient, call, progress).await?;
+	let included = chain.submit(patient, call, progress).await?;
+	included
+		.event::<GrantId>("Consent", "AccessGranted")
+		.ok_or_else(|| Error::Chain("no AccessGranted event".into()))
+}
+
+/// Grants as [`submit_grant`], then hands the grantee the keys of the confirmed records in
+/// scope (the fast path of an online patient client). Returns the grant's id and how many
+/// keys were handed over.
+pub async fn grant(
+	chain: &Chain,
+	patient: &Identity,
+	grantee: &AccountId,
+	scope: &ScopeArg,
+	purpose: Purpose,
+	expires_at: Option<Moment>,
+	progress: &mut dyn FnMut(Progress),
+) -> Result<(GrantId, u32), Error> {
+	let grant = submit_grant(chain, patient, grantee, scope, purpose, expires_at, progress).await?;
 	let granted = grants(chain, &patient.account_id()).await?;
-	let grant = granted
+	let scope = granted
 		.iter()
-		.filter(|g| g.grantee == *grantee)
-		.max_by_key(|g| g.id)
+		.find(|g| g.id == grant)
+		.map(|g| g.scope.clone())
 		.ok_or_else(|| Error::Chain("the grant is not on chain".into()))?;
-	let shared = share_keys_in_scope(chain, patient, grantee, &grant.scope, progress).await?;
-	Ok((grant.id, shared))
+	let shared = share_keys_in_scope(chain, patient, grantee, &scope, progress).await?;
+	Ok((grant, shared))
 }
 
 /// Hands `reader` the key of every confirmed record of the patient that `scope` covers
-/// and the reader does not hold yet.
+/// and the reader does not hold yet (the fast path; nothing is handed to a reader with no
+/// encryption key of its own — nodes release keys to it once it has one).
 pub async fn share_keys_in_scope(
 	chain: &Chain,
 	patient: &Identity,
@@ -134,54 +154,14 @@ pub async fn share_keys_in_scope(
 		let held: Option<ehr_primitives::records::WrappedKeyView<AccountId>> =
 			chain.runtime_call("RecordsApi_wrapped_key", (record.id, reader), At::Best).await?;
 		if held.is_none() {
-			records::share_key(chain, patient, record.id, reader, progress).await?;
-			shared += 1;
+			match records::share_key(chain, patient, record.id, reader, progress).await {
+				Ok(()) => shared += 1,
+				Err(Error::NoEncryptionKey(_)) => return Ok(shared),
+				Err(e) => return Err(e),
+			}
 		}
 	}
 	Ok(shared)
-}
-
-/// Who received the key of a just-confirmed record.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Handover {
-	/// Grantees handed the key now.
-	pub shared: Vec<AccountId>,
-	/// Grantees whose grant covers the record but who have no encryption key of their own
-	/// registered yet: they get the key once they register and the patient shares again.
-	pub without_key: Vec<AccountId>,
-}
-
-/// Hands the key of the just-confirmed `record` to every grantee whose active grant
-/// covers it — a grant of "all records" or of a category covers records written later —
-/// unless the grantee holds it already.
-pub async fn share_with_grantees(
-	chain: &Chain,
-	patient: &Identity,
-	record: RecordId,
-	progress: &mut dyn FnMut(Progress),
-) -> Result<Handover, Error> {
-	let view = records::view(chain, record).await?;
-	let target = ScopedTarget::Record { root: view.root, category: view.category };
-	let mut handover = Handover::default();
-	let mut seen: Vec<AccountId> = Vec::new();
-	for grant in grants(chain, &patient.account_id()).await? {
-		if !grant.active || !grant.scope.covers(&target) || seen.contains(&grant.grantee) {
-			continue;
-		}
-		seen.push(grant.grantee.clone());
-		let held: Option<ehr_primitives::records::WrappedKeyView<AccountId>> = chain
-			.runtime_call("RecordsApi_wrapped_key", (record, &grant.grantee), At::Best)
-			.await?;
-		if held.is_some() {
-			continue;
-		}
-		match records::share_key(chain, patient, record, &grant.grantee, progress).await {
-			Ok(()) => handover.shared.push(grant.grantee),
-			Err(Error::NoEncryptionKey(_)) => handover.without_key.push(grant.grantee),
-			Err(e) => return Err(e),
-		}
-	}
-	Ok(handover)
 }
 
 /// Revokes a grant, then deletes the former grantee's wrapped keys of the patient's
@@ -205,7 +185,8 @@ pub async fn revoke(
 	for record in records::list(chain, &owner).await? {
 		let held: Option<ehr_primitives::records::WrappedKeyView<AccountId>> =
 			chain.runtime_call("RecordsApi_wrapped_key", (record.id, &grantee), At::Best).await?;
-		if held.is_none() || record.author == grantee {
+		// The author's and the custodian hospital's copies are theirs, not the grant's.
+		if held.is_none() || record.author == grantee || record.hospital == grantee {
 			continue;
 		}
 		let still: ehr_primitives::records::AccessDecision = chain
@@ -246,14 +227,15 @@ pub async fn request(
 	chain.submit(requester, call, progress).await.map(drop)
 }
 
-/// Approves a pending request, as the patient, and hands the requester the keys in scope.
-pub async fn approve(
+/// Approves a pending request, as the patient: the approval alone, as Polkadot.js apps
+/// makes it. Returns the request as it was.
+pub async fn submit_approval(
 	chain: &Chain,
 	patient: &Identity,
 	request: RequestId,
 	expires_at: Option<Moment>,
 	progress: &mut dyn FnMut(Progress),
-) -> Result<u32, Error> {
+) -> Result<RequestView<AccountId, BlockNumber>, Error> {
 	let owner = patient.account_id();
 	let pending = requests(chain, &owner)
 		.await?
@@ -263,7 +245,32 @@ pub async fn approve(
 	let call =
 		dynamic::tx("Consent", "approve_request", (account_arg(&owner), request, expires_at));
 	chain.submit(patient, call, progress).await?;
+	Ok(pending)
+}
+
+/// Approves a pending request, as the patient, and hands the requester the keys in scope
+/// (the fast path). Returns how many keys were handed over.
+pub async fn approve(
+	chain: &Chain,
+	patient: &Identity,
+	request: RequestId,
+	expires_at: Option<Moment>,
+	progress: &mut dyn FnMut(Progress),
+) -> Result<u32, Error> {
+	let pending = submit_approval(chain, patient, request, expires_at, progress).await?;
 	share_keys_in_scope(chain, patient, &pending.requester, &pending.scope, progress).await
+}
+
+/// Appoints `guardian` to take consent decisions for the calling patient and read their
+/// records.
+pub async fn appoint_guardian(
+	chain: &Chain,
+	patient: &Identity,
+	guardian: &AccountId,
+	progress: &mut dyn FnMut(Progress),
+) -> Result<(), Error> {
+	let call = dynamic::tx("Consent", "appoint_guardian", (account_arg(guardian),));
+	chain.submit(patient, call, progress).await.map(drop)
 }
 
 /// Denies a pending request, as the patient.

@@ -35,8 +35,14 @@ pub enum Error {
 	)]
 	TamperedBlob { record: u64, what: &'static str },
 	/// The reader holds no key to the record.
-	#[error("{reader} holds no key to record {record}: the patient must grant access first")]
+	#[error("{reader} holds no key to record {record} on chain")]
 	NoKey { record: u64, reader: String },
+	/// An account's encryption key is not the one this client pinned for it.
+	#[error("the encryption key of {account} changed from {pinned} to {shown} since this client first used it: check with its owner that they changed it, then run `ehr keys accept {account}`; nothing was encrypted to the new key")]
+	KeyChanged { account: String, pinned: String, shown: String },
+	/// No node could release the key: neither the custodian nor enough escrow holders.
+	#[error("no key to record {record} could be released: {reason}")]
+	KeyUnavailable { record: u64, reason: String },
 	/// The account has not registered an encryption key of its own.
 	#[error("{0} has not registered an encryption key yet: it must run `ehr register-key` before records can be encrypted to it")]
 	NoEncryptionKey(String),

@@ -7,8 +7,10 @@
 //! record as a FHIR R4 Bundle ([`fhir`]), encrypts it under a fresh record key and wraps
 //! that key to each reader's x25519 key ([`crypto`]), puts the ciphertext into a hospital
 //! node's blob store ([`blobs`]) and anchors its content id on chain ([`records`]).
-//! Readers fetch the blob with a request signed by their account, unwrap their copy of
-//! the key and decrypt. The patient decides who may read ([`consent`]).
+//! Readers fetch the blob with a request signed by their account and get the record key
+//! from any hospital node, which releases it (wrapped to them, audited on chain) only if
+//! the chain allows the read ([`records::record_key`], `docs/keys.md`). The patient decides
+//! who may read ([`consent`]); a patient who lost their phrase recovers ([`recovery`]).
 //!
 //! Everything on chain goes through subxt against the node's metadata ([`chain`]): no
 //! generated code to fall out of step with the runtime, no custom types.
@@ -29,7 +31,9 @@ pub mod crypto;
 mod error;
 pub mod fhir;
 pub mod keys;
+pub mod pins;
 pub mod records;
+pub mod recovery;
 pub mod registry;
 pub mod totp;
 

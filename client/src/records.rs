@@ -2,10 +2,13 @@
 //! erase.
 //!
 //! Writing: FHIR Bundle → sealed under a fresh record key (the record's uuid and version
-//! as associated data) → key wrapped to the patient and the author → blob put on the
-//! node → anchor submitted → finalized. Reading: blob fetched (access checked and audited
-//! by the node) → checked against the anchor's hash and content id → own wrapped key
-//! unwrapped → decrypted → the Bundle parsed back.
+//! as associated data) → key wrapped to the patient, the author and the custodian (the
+//! author's hospital), and split into escrow shares for the other hospitals (keys read at
+//! the finalized block and pinned, [`crate::pins`]) → blob put on the node → anchor
+//! submitted → finalized. Reading: blob fetched (access checked and audited by the node) →
+//! checked against the anchor's hash and content id → record key from the reader's own
+//! wrapped copy on chain, else released by the nodes ([`release_key`]) → decrypted → the
+//! Bundle parsed back.
 
 use crate::{
 	blobs,
@@ -16,13 +19,16 @@ use crate::{
 	Error,
 };
 use ehr_primitives::{
+	blobs::KeyRequest,
 	records::{
-		Category, ContentId, Purpose, RecordId, RecordRejection, RecordView, WrappedKeyView,
+		Category, ContentId, EscrowPolicy, Purpose, RecordId, RecordKeys, RecordRejection,
+		RecordView, WrappedKeyView,
 	},
 	registry::Standing,
 	AccountId,
 };
 use subxt::dynamic::{self, Value};
+use zeroize::Zeroizing;
 
 /// What a written record came to.
 #[derive(Clone, Debug)]
@@ -67,18 +73,20 @@ pub async fn list(chain: &Chain, patient: &AccountId) -> Result<Vec<RecordView<A
 	}
 }
 
-/// The x25519 public key `who` registered on chain; refused while it is the placeholder a
-/// development account starts with, whose secret nobody holds.
+/// The x25519 public key `who` registered on chain, read at the finalized block and
+/// checked against the key pinned for it ([`crate::pins`]); refused while it is the
+/// placeholder a development account starts with, whose secret nobody holds.
 pub async fn encryption_key(
 	chain: &Chain,
 	who: &AccountId,
 ) -> Result<x25519_dalek::PublicKey, Error> {
 	let standing: Option<Standing<AccountId>> =
-		chain.runtime_call("RegistryApi_standing", who, At::Best).await?;
+		chain.runtime_call("RegistryApi_standing", who, At::Finalized).await?;
 	let standing = standing.ok_or_else(|| Error::NotAMember(who.to_string()))?;
 	if standing.encryption_key == ehr_primitives::registry::placeholder_encryption_key(who) {
 		return Err(Error::NoEncryptionKey(who.to_string()));
 	}
+	chain.pins().check(who, &standing.encryption_key)?;
 	Ok(x25519_dalek::PublicKey::from(standing.encryption_key))
 }
 
@@ -101,8 +109,7 @@ pub async fn write(
 			Static(category),
 			Static(sealed.cid),
 			sealed.sha256,
-			sealed.patient_key.clone(),
-			sealed.author_key.clone(),
+			Static(sealed.keys),
 		),
 	);
 	let included = chain.submit(doctor, call, progress).await?;
@@ -113,7 +120,8 @@ pub async fn write(
 }
 
 /// Writes a new version of `previous` (the latest, confirmed version) from the seed's
-/// fields, as its author, under a fresh key wrapped to the patient and the author only.
+/// fields, as its author, under a fresh key (wrapped as for [`write`]): readers whose
+/// access ended never see it.
 pub async fn amend(
 	chain: &Chain,
 	doctor: &Identity,
@@ -130,7 +138,7 @@ pub async fn amend(
 	let call = dynamic::tx(
 		"Records",
 		"amend",
-		(previous, Static(sealed.cid), sealed.sha256, sealed.patient_key, sealed.author_key),
+		(previous, Static(sealed.cid), sealed.sha256, Static(sealed.keys)),
 	);
 	let included = chain.submit(doctor, call, progress).await?;
 	let record = included
@@ -142,8 +150,36 @@ pub async fn amend(
 struct Sealed {
 	cid: ContentId,
 	sha256: [u8; 32],
-	patient_key: Vec<u8>,
-	author_key: Vec<u8>,
+	keys: RecordKeys,
+}
+
+/// The record key wrapped for everyone who holds it from the start: the patient, the
+/// author, the custodian (the author's hospital) and, one share each, the escrow holders.
+async fn record_keys(
+	chain: &Chain,
+	doctor: &Identity,
+	patient: &AccountId,
+	key: &RecordKey,
+) -> Result<RecordKeys, Error> {
+	let standing: Option<Standing<AccountId>> =
+		chain.runtime_call("RegistryApi_standing", doctor.account_id(), At::Best).await?;
+	let custodian =
+		standing.and_then(|s| s.hospital).ok_or_else(|| Error::NotAMember(doctor.ss58()))?;
+	let policy: EscrowPolicy<AccountId> =
+		chain.runtime_call("RecordsApi_escrow_policy", &custodian, At::Best).await?;
+	let mut escrow = Vec::new();
+	if policy.threshold >= 2 {
+		let shares = crypto::escrow::split(key, policy.threshold, policy.holders.len())?;
+		for ((holder, _), share) in policy.holders.iter().zip(shares) {
+			escrow.push(crypto::wrap_bytes(&share, &encryption_key(chain, holder).await?)?);
+		}
+	}
+	Ok(RecordKeys {
+		patient: crypto::wrap_key(key, &encryption_key(chain, patient).await?)?,
+		author: crypto::wrap_key(key, &x25519_dalek::PublicKey::from(doctor.encryption_public()))?,
+		custodian: crypto::wrap_key(key, &encryption_key(chain, &custodian).await?)?,
+		escrow,
+	})
 }
 
 /// Builds, encrypts and stores one version; returns what the anchor needs.
@@ -159,27 +195,24 @@ async fn seal(
 	let json = serde_json::to_vec(&bundle).map_err(|e| Error::Input(e.to_string()))?;
 	let key = RecordKey::generate();
 	let blob = crypto::seal_record(&key, uuid, version, &json)?;
-	let patient_key = crypto::wrap_key(&key, &encryption_key(chain, patient).await?)?;
-	let author_key =
-		crypto::wrap_key(&key, &x25519_dalek::PublicKey::from(doctor.encryption_public()))?;
+	let keys = record_keys(chain, doctor, patient, &key).await?;
 	let receipt = blobs::put(chain, doctor, &blob).await?;
 	let cid = receipt.content_id()?;
 	if cid != ContentId::from_sha256(crypto::sha256(&blob)) {
 		return Err(Error::Chain("the node stored the blob under another content id".into()));
 	}
-	Ok(Sealed { cid, sha256: crypto::sha256(&blob), patient_key, author_key })
+	Ok(Sealed { cid, sha256: crypto::sha256(&blob), keys })
 }
 
-/// Confirms a pending record, as its patient (or a guardian), then hands its key to the
-/// grantees whose active grants cover it.
+/// Confirms a pending record, as its patient (or a guardian): it counts from now on, and
+/// its grantees can have its key released by any hospital node.
 pub async fn confirm(
 	chain: &Chain,
 	patient: &Identity,
 	record: RecordId,
 	progress: &mut dyn FnMut(Progress),
-) -> Result<crate::consent::Handover, Error> {
-	chain.submit(patient, dynamic::tx("Records", "confirm", (record,)), progress).await?;
-	crate::consent::share_with_grantees(chain, patient, record, progress).await
+) -> Result<(), Error> {
+	chain.submit(patient, dynamic::tx("Records", "confirm", (record,)), progress).await.map(drop)
 }
 
 /// Rejects a pending record, as its patient (or a guardian).
@@ -204,8 +237,9 @@ pub async fn erase(
 	chain.submit(patient, dynamic::tx("Records", "erase", (record,)), progress).await.map(drop)
 }
 
-/// The record key of `record` as `reader` holds it (wrapped to the reader on chain).
-pub async fn record_key(
+/// The record key of `record` as `reader` holds it on chain (wrapped to the reader's
+/// registered key by the writer, the patient or the author).
+pub async fn held_key(
 	chain: &Chain,
 	reader: &Identity,
 	record: RecordId,
@@ -214,7 +248,111 @@ pub async fn record_key(
 		.runtime_call("RecordsApi_wrapped_key", (record, reader.account_id()), At::Best)
 		.await?;
 	let wrapped = wrapped.ok_or_else(|| Error::NoKey { record, reader: reader.ss58() })?;
-	Ok(crypto::unwrap_key(&wrapped.key, &reader.encryption_secret())?)
+	Ok(crypto::unwrap_key(&wrapped.key, reader.encryption_secret())?)
+}
+
+/// What the reader's key is wrapped to when a node releases it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recipient {
+	/// The reader's registered encryption key.
+	Registered,
+	/// A fresh x25519 key for this one release (what a browser wallet that can only sign
+	/// uses): the reader's signature binds it to the reader.
+	Session,
+}
+
+/// A key a node released, and what the release said.
+pub struct Released {
+	pub key: RecordKey,
+	/// What the release rested on (`Owner`, `Grant(3)`, ...).
+	pub basis: String,
+	/// The hospital whose node recorded the release.
+	pub released_by: String,
+	/// Whether escrow shares (rather than a custodian) gave the key.
+	pub from_escrow: bool,
+}
+
+/// The node's answer to `ehr_releaseKey`.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReleaseAnswer {
+	basis: String,
+	released_by: String,
+	custodian: Option<String>,
+	shares: Vec<String>,
+	threshold: u8,
+}
+
+/// Asks the node for `record`'s key, as `reader`, for `purpose`: the node releases it only
+/// if the chain lets the reader access the record, after recording the release in the
+/// patient's audit trail (see `docs/keys.md`).
+pub async fn release_key(
+	chain: &Chain,
+	reader: &Identity,
+	record: RecordId,
+	purpose: Purpose,
+	recipient: Recipient,
+) -> Result<Released, Error> {
+	let session = (recipient == Recipient::Session)
+		.then(|| x25519_dalek::StaticSecret::random_from_rng(rand_core::OsRng));
+	let secret = session.as_ref().unwrap_or(reader.encryption_secret());
+	let request = KeyRequest {
+		genesis: chain.genesis(),
+		reader: reader.account_id(),
+		record,
+		purpose,
+		recipient: x25519_dalek::PublicKey::from(secret).to_bytes(),
+		issued_at: crate::keys::now_ms(),
+	};
+	let signature = reader.sign(&request.signing_payload());
+	let answer: ReleaseAnswer = chain
+		.rpc(
+			"ehr_releaseKey",
+			serde_json::json!({
+				"record": record,
+				"reader": reader.ss58(),
+				"purpose": format!("{purpose:?}").to_lowercase(),
+				"recipient": format!("0x{}", hex::encode(request.recipient)),
+				"genesis": format!("0x{}", hex::encode(request.genesis)),
+				"issuedAt": request.issued_at,
+				"signature": format!("0x{}", hex::encode(signature)),
+			}),
+		)
+		.await?;
+	let bytes = |text: &str| {
+		hex::decode(text.trim_start_matches("0x"))
+			.map_err(|e| Error::Chain(format!("the node released material that is not hex: {e}")))
+	};
+	let (key, from_escrow) = match &answer.custodian {
+		Some(wrapped) => (crypto::unwrap_key(&bytes(wrapped)?, secret)?, false),
+		None => {
+			let shares = answer
+				.shares
+				.iter()
+				.map(|share| Ok(crypto::unwrap_bytes(&bytes(share)?, secret)?))
+				.collect::<Result<Vec<Zeroizing<Vec<u8>>>, Error>>()?;
+			(crypto::escrow::combine(answer.threshold, &shares)?, true)
+		}
+	};
+	Ok(Released { key, basis: answer.basis, released_by: answer.released_by, from_escrow })
+}
+
+/// The key of `record` for `reader`: its own wrapped copy on chain if it has one that opens
+/// `blob`, else released by the nodes.
+pub async fn record_key(
+	chain: &Chain,
+	reader: &Identity,
+	record: RecordId,
+	purpose: Purpose,
+	blob: &[u8],
+) -> Result<RecordKey, Error> {
+	if let Ok(key) = held_key(chain, reader, record).await {
+		if crypto::open_record(&key, blob).is_ok() {
+			return Ok(key);
+		}
+	}
+	let released = release_key(chain, reader, record, purpose, Recipient::Registered).await?;
+	Ok(released.key)
 }
 
 /// Reads and decrypts a record version, as `reader`, for `purpose`.
@@ -228,7 +366,7 @@ pub async fn read(
 	let served = blobs::get(chain, reader, record, purpose).await?;
 	let blob = served.bytes()?;
 	check_against_anchor(&view, &blob)?;
-	let key = record_key(chain, reader, record).await?;
+	let key = record_key(chain, reader, record, purpose, &blob).await?;
 	let opened = crypto::open_record(&key, &blob)?;
 	if opened.version != view.version {
 		return Err(Error::TamperedBlob { record, what: "version" });
@@ -256,7 +394,9 @@ pub fn check_against_anchor(view: &RecordView<AccountId>, blob: &[u8]) -> Result
 	Ok(())
 }
 
-/// Wraps `record`'s key (as `holder` has it) to `reader` and hands it over on chain.
+/// Wraps `record`'s key (as `holder` has it on chain) to `reader` and hands it over on
+/// chain: the fast path of a patient's (or author's) client that is online; nodes release
+/// the key to the reader anyway.
 pub async fn share_key(
 	chain: &Chain,
 	holder: &Identity,
@@ -264,7 +404,7 @@ pub async fn share_key(
 	reader: &AccountId,
 	progress: &mut dyn FnMut(Progress),
 ) -> Result<(), Error> {
-	let key = record_key(chain, holder, record).await?;
+	let key = held_key(chain, holder, record).await?;
 	let wrapped = crypto::wrap_key(&key, &encryption_key(chain, reader).await?)?;
 	let call = dynamic::tx("Records", "add_reader_key", (record, account_arg(reader), wrapped));
 	chain.submit(holder, call, progress).await.map(drop)

@@ -1,11 +1,20 @@
-//! The account's standing, and registering its encryption key.
+//! The account's standing, registering its encryption key, and the registrations that
+//! need the registered account's own signature (patients by staff, node accounts by their
+//! hospital).
 
 use crate::{
-	chain::{At, Chain, Progress},
+	chain::{account_arg, At, Chain, Progress, Static},
 	keys::Identity,
 	Error,
 };
-use ehr_primitives::{registry::Standing, AccountId};
+use ehr_primitives::{
+	registry::{
+		placeholder_encryption_key, placeholder_profile_commitment, EncryptionKey,
+		ProfileCommitment, RegistrationConsent, Role, Standing,
+	},
+	AccountId,
+};
+use sp_runtime::MultiSignature;
 use subxt::dynamic;
 
 /// `who`'s standing (role, status, registered encryption key), if a member.
@@ -36,4 +45,92 @@ pub async fn register_encryption_key(
 	);
 	chain.submit(who, call, progress).await?;
 	Ok(true)
+}
+
+/// `who`'s registration proof: its signature agreeing to be registered as `role` at
+/// `hospital` with these keys, for its next tenure on this chain (see
+/// [`ehr_primitives::registry::RegistrationConsent`]). Staff submit it with the
+/// registration; it is good for that one registration only.
+pub async fn registration_proof(
+	chain: &Chain,
+	who: &Identity,
+	role: Role,
+	hospital: &AccountId,
+	profile_commitment: ProfileCommitment,
+	encryption_key: EncryptionKey,
+) -> Result<MultiSignature, Error> {
+	let tenure: u32 =
+		chain.runtime_call("RegistryApi_registration_tenure", who.account_id(), At::Best).await?;
+	let consent = RegistrationConsent {
+		genesis: chain.genesis(),
+		account: who.account_id(),
+		role,
+		hospital: hospital.clone(),
+		profile_commitment,
+		encryption_key,
+		tenure,
+	};
+	Ok(MultiSignature::Sr25519(sp_core::sr25519::Signature::from_raw(
+		who.sign(&consent.signing_payload()),
+	)))
+}
+
+/// The registration proof of a node service account (its keys are placeholders).
+pub async fn node_registration_proof(
+	chain: &Chain,
+	node: &Identity,
+	hospital: &AccountId,
+) -> Result<MultiSignature, Error> {
+	let account = node.account_id();
+	registration_proof(
+		chain,
+		node,
+		Role::Node,
+		hospital,
+		placeholder_profile_commitment(&account),
+		placeholder_encryption_key(&account),
+	)
+	.await
+}
+
+/// Registers `patient` at the first visit, as hospital staff, with the patient's proof.
+pub async fn register_patient(
+	chain: &Chain,
+	staff: &Identity,
+	patient: &AccountId,
+	profile_commitment: ProfileCommitment,
+	encryption_key: EncryptionKey,
+	proof: MultiSignature,
+	progress: &mut dyn FnMut(Progress),
+) -> Result<(), Error> {
+	let call = dynamic::tx(
+		"Registry",
+		"register_patient",
+		(account_arg(patient), profile_commitment.0, encryption_key, Static(proof)),
+	);
+	chain.submit(staff, call, progress).await.map(drop)
+}
+
+/// Appoints `node` as the service account of one of the calling hospital's nodes.
+pub async fn appoint_node(
+	chain: &Chain,
+	hospital: &Identity,
+	node: &AccountId,
+	proof: MultiSignature,
+	progress: &mut dyn FnMut(Progress),
+) -> Result<(), Error> {
+	let call = dynamic::tx("Registry", "appoint_node", (account_arg(node), Static(proof)));
+	chain.submit(hospital, call, progress).await.map(drop)
+}
+
+/// Replaces the calling member's encryption key: for a hospital, its custody key.
+pub async fn set_encryption_key(
+	chain: &Chain,
+	who: &Identity,
+	encryption_key: EncryptionKey,
+	progress: &mut dyn FnMut(Progress),
+) -> Result<(), Error> {
+	let call =
+		dynamic::tx("Registry", "update_profile", (Option::<[u8; 32]>::None, Some(encryption_key)));
+	chain.submit(who, call, progress).await.map(drop)
 }

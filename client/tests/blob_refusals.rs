@@ -1,13 +1,20 @@
-//! The node's blob store refuses what it must, with the documented error codes, against a
-//! real development node on 127.0.0.1: writes by non-doctors, oversized blobs, stale,
-//! misdirected or forged requests, unknown records and malformed parameters; and it drops
-//! a put blob that no anchor adopts in time.
+//! The node's blob store and key release refuse what they must, with the documented error
+//! codes, against a real development node on 127.0.0.1: writes by non-doctors, oversized
+//! blobs, stale, misdirected or forged requests, unknown records, readers without access,
+//! replayed key requests and malformed parameters; and it drops a put blob that no anchor
+//! adopts in time.
 
 use codec::Encode;
-use ehr_client::{blobs, chain::Chain, keys::Identity, Error};
+use ehr_client::{
+	blobs,
+	chain::{Chain, Progress},
+	consent::{self, ScopeArg},
+	keys::Identity,
+	records, registry, Error,
+};
 use ehr_primitives::{
-	blobs::{put_signing_payload, PutRequest},
-	records::Purpose,
+	blobs::{put_signing_payload, KeyRequest, PutRequest},
+	records::{Category, Purpose},
 	Hash,
 };
 use ehr_testnet::{node_binary, Network};
@@ -43,6 +50,24 @@ fn put_params(
 		"signature": format!("0x{}", hex::encode(signer.sign(&put_signing_payload(&request)))),
 	})
 }
+
+/// `ehr_releaseKey`'s parameters: `request` signed by `signer`.
+fn release_params(
+	signer: &Identity,
+	request: &KeyRequest<ehr_primitives::AccountId>,
+) -> serde_json::Value {
+	json!({
+		"record": request.record,
+		"reader": sp_core::crypto::Ss58Codec::to_ss58check(&request.reader),
+		"purpose": format!("{:?}", request.purpose).to_lowercase(),
+		"recipient": format!("0x{}", hex::encode(request.recipient)),
+		"genesis": format!("0x{}", hex::encode(request.genesis)),
+		"issuedAt": request.issued_at,
+		"signature": format!("0x{}", hex::encode(signer.sign(&request.signing_payload()))),
+	})
+}
+
+fn quiet(_: Progress) {}
 
 async fn status(chain: &Chain, cid: &str) -> String {
 	chain.rpc::<String>("ehr_blobStatus", json!(cid)).await.expect("status")
@@ -92,6 +117,65 @@ async fn the_blob_store_refuses_with_specific_errors() {
 		}
 		other => panic!("expected invalid params, got {other:?}"),
 	}
+
+	// Key release: a record of the patient, and requests for its key.
+	let insurer = Identity::from_suri("//Dave").expect("an insurer on dev");
+	for member in [&doctor, &patient, &insurer] {
+		registry::register_encryption_key(&chain, member, &mut quiet).await.expect("key");
+	}
+	let hospital = Identity::from_suri("//Alice").expect("the dev hospital").account_id();
+	consent::submit_grant(
+		&chain,
+		&patient,
+		&hospital,
+		&ScopeArg::AllRecords,
+		Purpose::Treatment,
+		None,
+		&mut quiet,
+	)
+	.await
+	.expect("treatment grant");
+	let seed = serde_json::from_str(include_str!("../examples/seed-record.json")).expect("seed");
+	let written = records::write(
+		&chain,
+		&doctor,
+		&patient.account_id(),
+		Category::Condition,
+		&seed,
+		&mut quiet,
+	)
+	.await
+	.expect("record");
+	let request = |reader: &Identity, record| KeyRequest {
+		genesis,
+		reader: reader.account_id(),
+		record,
+		purpose: Purpose::Payment,
+		recipient: reader.encryption_public(),
+		issued_at: ehr_client::keys::now_ms(),
+	};
+	let release = |params| chain.rpc::<serde_json::Value>("ehr_releaseKey", params);
+	// No grant: 1007; no such record: 1005.
+	assert_eq!(
+		code(release(release_params(&insurer, &request(&insurer, written.record))).await),
+		1007
+	);
+	assert_eq!(code(release(release_params(&insurer, &request(&insurer, 999))).await), 1005);
+	// Not signed by the reader it names: 1003; another chain: 1001; stale: 1002.
+	assert_eq!(
+		code(release(release_params(&doctor, &request(&insurer, written.record))).await),
+		1003
+	);
+	let elsewhere =
+		KeyRequest { genesis: Hash::repeat_byte(9), ..request(&patient, written.record) };
+	assert_eq!(code(release(release_params(&patient, &elsewhere)).await), 1001);
+	let stale = KeyRequest { issued_at: now - 10 * 60 * 1000, ..request(&patient, written.record) };
+	assert_eq!(code(release(release_params(&patient, &stale)).await), 1002);
+	// The patient's request is served once; the same request again is refused: 1014.
+	let once = release_params(&patient, &request(&patient, written.record));
+	let served = release(once.clone()).await.expect("the patient gets the key");
+	assert_eq!(served["basis"], "Owner");
+	assert_eq!(code(release(once).await), 1014);
 
 	// A doctor's blob is staged, and dropped when no anchor adopts it in time.
 	let receipt = blobs::put(&chain, &doctor, b"ciphertext nobody anchors").await.expect("staged");

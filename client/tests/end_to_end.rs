@@ -1,9 +1,11 @@
 //! A record's whole life through the `ehr` client against a real 4-hospital consortium on
 //! 127.0.0.1: a doctor writes, the patient reads it through another hospital's node and
 //! confirms, every node replicates the blob, the patient grants an insurer who reads and
-//! decrypts, the patient revokes and the insurer is cut off (no blob, no key, not even of
-//! the next version), an erased version's blob leaves every node, and a node's blobs
-//! export for IPFS.
+//! decrypts (the patient's client hands the key over), a new version reaches the insurer
+//! through key release, the patient revokes and the insurer is cut off (no blob, no key,
+//! not even of the next version), an erased version's blob leaves every node, and a node's
+//! blobs export for IPFS. (Every grant path with the patient offline, escrow and recovery:
+//! `key_custody.rs`.)
 
 use ehr_client::{
 	blobs,
@@ -71,6 +73,8 @@ async fn a_record_from_writing_to_revocation_and_erasure() {
 	let binary = node_binary().expect("node binary");
 	let network = Network::start_local(&binary, "client-e2e").expect("network starts");
 	network.wait_all_finalized(1, FINALITY).expect("the consortium finalizes");
+	// This test's clients pin encryption keys in its own directory.
+	std::env::set_var("EHR_PINS", network.dir.path().join("pins.json"));
 	let mut chains = Vec::new();
 	for node in &network.nodes {
 		chains.push(Chain::connect(&node.ws_url()).await.expect("client connects"));
@@ -81,6 +85,7 @@ async fn a_record_from_writing_to_revocation_and_erasure() {
 	let ferdie = Identity::from_suri("//Ferdie").expect("patient");
 	let insurer = Identity::from_suri("//One").expect("insurer");
 	let alice_hospital = Identity::from_suri("//Alice").expect("hospital").account_id();
+
 	for who in [&eve, &ferdie, &insurer] {
 		registry::register_encryption_key(alice_node, who, &mut quiet)
 			.await
@@ -120,9 +125,7 @@ async fn a_record_from_writing_to_revocation_and_erasure() {
 	assert_eq!(read.view.status, RecordStatus::Pending);
 	let bundle: fhir::Bundle = serde_json::from_value(read.bundle.clone()).expect("a FHIR Bundle");
 	assert_eq!(fhir::seed_fields(&bundle).expect("fields"), seed(), "the record round-trips");
-	let handover =
-		records::confirm(dave_node, &ferdie, written.record, &mut quiet).await.expect("confirmed");
-	assert!(handover.shared.is_empty(), "nobody else is granted yet: {handover:?}");
+	records::confirm(dave_node, &ferdie, written.record, &mut quiet).await.expect("confirmed");
 
 	// Every hospital node holds the blob once its anchor is final.
 	wait_blob_everywhere(&chains, &written.cid, "stored").await;
@@ -178,31 +181,35 @@ async fn a_record_from_writing_to_revocation_and_erasure() {
 		tokio::time::sleep(Duration::from_millis(500)).await;
 	}
 
-	// The doctor amends while the insurer's grant holds: confirming hands the new version's
-	// key to the insurer too (a grant of all records covers later ones).
+	// The doctor amends while the insurer's grant holds: a node releases the new version's
+	// key to the insurer (a grant of all records covers later ones).
 	let mut updated = seed();
 	updated.notes = Some("Dizziness resolved after the dose was taken with breakfast.".into());
 	let amended = records::amend(alice_node, &eve, written.record, &updated, &mut quiet)
 		.await
 		.expect("amended");
 	assert_eq!(amended.version, 2);
-	let handover =
-		records::confirm(alice_node, &ferdie, amended.record, &mut quiet).await.expect("confirmed");
-	assert_eq!(handover.shared, vec![insurer.account_id()], "{handover:?}");
-	// The hospital's grant covers it too, but the hospital has no encryption key of its own.
-	assert_eq!(handover.without_key, vec![alice_hospital.clone()], "{handover:?}");
+	records::confirm(alice_node, &ferdie, amended.record, &mut quiet).await.expect("confirmed");
 	let insurer_v2 = records::read(bob_node, &insurer, amended.record, Purpose::Payment)
 		.await
 		.expect("insurer reads v2");
 	let insurer_v2: fhir::Bundle = serde_json::from_value(insurer_v2.bundle).expect("bundle");
 	assert_eq!(fhir::seed_fields(&insurer_v2).expect("fields"), updated);
-	let insurer_old_key =
-		records::record_key(alice_node, &insurer, amended.record).await.expect("insurer's key");
+	let insurer_old_key = records::release_key(
+		alice_node,
+		&insurer,
+		amended.record,
+		Purpose::Payment,
+		records::Recipient::Session,
+	)
+	.await
+	.expect("insurer's key")
+	.key;
 
-	// The patient revokes the insurer: both keys are taken back.
+	// The patient revokes the insurer: the key its client handed over is taken back.
 	let taken_back =
 		consent::revoke(alice_node, &ferdie, grant, &mut quiet).await.expect("revoked");
-	assert_eq!(taken_back, 2, "the insurer's keys of versions 1 and 2 are deleted");
+	assert_eq!(taken_back, 1, "the insurer's key of version 1 is deleted");
 
 	// The next version is sealed under a fresh key that never reaches the insurer.
 	let mut third = updated.clone();
@@ -211,20 +218,31 @@ async fn a_record_from_writing_to_revocation_and_erasure() {
 		.await
 		.expect("amended again");
 	assert_eq!(latest.version, 3);
-	let handover =
-		records::confirm(alice_node, &ferdie, latest.record, &mut quiet).await.expect("confirmed");
-	assert!(handover.shared.is_empty(), "{handover:?}");
+	records::confirm(alice_node, &ferdie, latest.record, &mut quiet).await.expect("confirmed");
 
-	// Cut off: no blob from any node, no key to any version, and the key it once held
-	// does not open the new version.
+	// Cut off: no blob and no key release from any node, no key to any version on chain,
+	// and the key it once held does not open the new version.
 	for chain in &chains {
 		for record in [written.record, amended.record, latest.record] {
 			let denied = blobs::get(chain, &insurer, record, Purpose::Payment).await;
 			assert!(matches!(denied, Err(Error::Node { code: 1007, .. })), "{denied:?}");
+			let released = records::release_key(
+				chain,
+				&insurer,
+				record,
+				Purpose::Payment,
+				records::Recipient::Registered,
+			)
+			.await;
+			assert!(
+				matches!(released, Err(Error::Node { code: 1007, .. })),
+				"{:?}",
+				released.err()
+			);
 		}
 	}
 	for record in [written.record, amended.record, latest.record] {
-		let no_key = records::record_key(alice_node, &insurer, record).await;
+		let no_key = records::held_key(alice_node, &insurer, record).await;
 		assert!(matches!(no_key, Err(Error::NoKey { .. })), "{no_key:?}");
 	}
 	let v3_blob = blobs::get(alice_node, &ferdie, latest.record, Purpose::Treatment)

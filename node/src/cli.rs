@@ -17,6 +17,9 @@ pub struct Cli {
 
 	#[clap(flatten)]
 	pub blobs: crate::blobs::BlobParams,
+
+	#[clap(flatten)]
+	pub custody: crate::custody::CustodyParams,
 }
 
 /// The subcommands every Substrate node offers, plus benchmarks.
@@ -57,4 +60,9 @@ pub enum Subcommand {
 
 	/// Write the stored record blobs out as files and/or a CAR file, for IPFS.
 	ExportBlobs(crate::blobs::car::ExportBlobsCmd),
+
+	/// Make or inspect a hospital's custody key file (the key its nodes hold record keys
+	/// with; see docs/keys.md).
+	#[command(subcommand)]
+	CustodyKey(crate::custody::keys::CustodyKeyCmd),
 }

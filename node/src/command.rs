@@ -113,19 +113,23 @@ pub fn run() -> sc_cli::Result<()> {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| cmd.run(&config.base_path.config_dir(config.chain_spec.id())))
 		}
+		Some(Subcommand::CustodyKey(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
-			let recovery = cli.recovery.clone();
-			let finality = cli.finality.clone();
-			let blobs = cli.blobs.clone();
+			let params = service::NodeParams {
+				recovery: cli.recovery.clone(),
+				finality: cli.finality.clone(),
+				blobs: cli.blobs.clone(),
+				custody: cli.custody.clone(),
+			};
 			runner.run_node_until_exit(|config| async move {
 				match config.network.network_backend {
-					NetworkBackendType::Libp2p => service::new_full::<
-						sc_network::NetworkWorker<Block, Hash>,
-					>(config, recovery, finality, blobs),
-					NetworkBackendType::Litep2p => service::new_full::<
-						sc_network::Litep2pNetworkBackend,
-					>(config, recovery, finality, blobs),
+					NetworkBackendType::Libp2p => {
+						service::new_full::<sc_network::NetworkWorker<Block, Hash>>(config, params)
+					}
+					NetworkBackendType::Litep2p => {
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config, params)
+					}
 				}
 				.map_err(sc_cli::Error::Service)
 			})

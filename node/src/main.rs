@@ -9,10 +9,13 @@ mod chain_spec;
 mod cli;
 mod command;
 mod consensus;
+mod custody;
+mod node_account;
 mod permissioning;
 mod recovery;
 mod rpc;
 mod service;
+mod signed_requests;
 
 fn main() -> sc_cli::Result<()> {
 	command::run()

@@ -3,6 +3,7 @@
 
 use crate::{
 	blobs::access::{AccessError, BlobService},
+	custody::release::KeyService,
 	recovery::audit::AuditHandle,
 };
 use ehr_primitives::{opaque::Block, AccountId, Nonce};
@@ -22,6 +23,8 @@ pub struct FullDeps<C, P> {
 	pub audit: AuditHandle,
 	/// The off-chain record store.
 	pub blobs: Arc<BlobService>,
+	/// Key release.
+	pub keys: Arc<KeyService>,
 }
 
 /// All RPC methods of a full node.
@@ -42,13 +45,14 @@ where
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());
-	let FullDeps { client, pool, audit, blobs } = deps;
+	let FullDeps { client, pool, audit, blobs, keys } = deps;
 
 	// `system_accountNextIndex` (the nonce including pool transactions) and `system_dryRun`:
 	// Polkadot.js uses the former for every transaction it signs.
 	module.merge(System::new(client, pool).into_rpc())?;
 	module.merge(audit_rpc(audit)?)?;
 	module.merge(blob_rpc(blobs)?)?;
+	module.merge(key_rpc(keys)?)?;
 
 	Ok(module)
 }
@@ -99,6 +103,21 @@ fn blob_rpc(
 	Ok(module)
 }
 
+/// `ehr_releaseKey`: a record key for a reader the chain allows, wrapped to the reader's
+/// recipient key, after the release is audited on chain (see `crate::custody`). Requests
+/// are signed by the reader's account, so this is a safe method.
+fn key_rpc(
+	keys: Arc<KeyService>,
+) -> Result<RpcModule<Arc<KeyService>>, Box<dyn std::error::Error + Send + Sync>> {
+	let mut module = RpcModule::new(keys);
+	module.register_async_method("ehr_releaseKey", |params, keys, _| async move {
+		let params: blob_params::Release = params.one()?;
+		let (request, signature) = params.parse()?;
+		keys.release(request, &signature).await.map_err(access_error)
+	})?;
+	Ok(module)
+}
+
 fn access_error(error: AccessError) -> ErrorObjectOwned {
 	ErrorObjectOwned::owned(error.code(), error.to_string(), None::<()>)
 }
@@ -107,11 +126,11 @@ fn invalid_params(message: String) -> ErrorObjectOwned {
 	ErrorObjectOwned::owned(jsonrpsee::types::error::INVALID_PARAMS_CODE, message, None::<()>)
 }
 
-/// The JSON forms of the blob requests.
+/// The JSON forms of the signed requests (blobs and keys).
 mod blob_params {
 	use super::invalid_params;
 	use ehr_primitives::{
-		blobs::{GetRequest, PutRequest},
+		blobs::{GetRequest, KeyRequest, PutRequest},
 		records::Purpose,
 		AccountId, Hash,
 	};
@@ -170,6 +189,41 @@ mod blob_params {
 				reader: account("reader", &self.reader)?,
 				record: self.record,
 				purpose: purpose(&self.purpose)?,
+				issued_at: self.issued_at,
+			};
+			Ok((request, bytes("signature", &self.signature)?))
+		}
+	}
+
+	/// `ehr_releaseKey`'s parameter.
+	#[derive(serde::Deserialize)]
+	#[serde(rename_all = "camelCase", deny_unknown_fields)]
+	pub struct Release {
+		/// The record version.
+		record: u64,
+		/// The reader's account (SS58 or hex).
+		reader: String,
+		/// `treatment`, `payment`, `operations` or `research`.
+		purpose: String,
+		/// The x25519 public key to wrap the record key to, hex.
+		recipient: String,
+		genesis: String,
+		issued_at: u64,
+		/// Signature over `KEY_CONTEXT ‖ SCALE(KeyRequest)`, hex.
+		signature: String,
+	}
+
+	impl Release {
+		pub fn parse(self) -> Result<(KeyRequest<AccountId>, Vec<u8>), ErrorObjectOwned> {
+			let recipient: [u8; 32] = bytes("recipient", &self.recipient)?
+				.try_into()
+				.map_err(|_| invalid_params("recipient is not a 32-byte x25519 key".into()))?;
+			let request = KeyRequest {
+				genesis: hash(&self.genesis)?,
+				reader: account("reader", &self.reader)?,
+				record: self.record,
+				purpose: purpose(&self.purpose)?,
+				recipient,
 				issued_at: self.issued_at,
 			};
 			Ok((request, bytes("signature", &self.signature)?))

@@ -2,8 +2,10 @@
 //! and GRANDPA tasks (set up in `consensus`).
 
 use crate::{
-	blobs::{self, access::HospitalSigner, BlobParams},
+	blobs::{self, BlobParams},
 	consensus,
+	custody::{self, CustodyParams},
+	node_account::{NodeAccount, NODE_KEY_TYPE},
 	recovery::{audit, RecoveryMetrics, RecoveryParams},
 };
 use ehr_primitives::{opaque::Block, Hash};
@@ -109,15 +111,22 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 	})
 }
 
+/// The node's own command-line settings, beyond Substrate's.
+pub struct NodeParams {
+	pub recovery: RecoveryParams,
+	pub finality: consensus::FinalityParams,
+	pub blobs: BlobParams,
+	pub custody: CustodyParams,
+}
+
 /// Builds and starts a full node: networking, RPC, and — on a validator — Aura authoring
 /// and the GRANDPA voter. The database is checked first, and quarantined if it fails
 /// (see `recovery`).
 pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 	config: Configuration,
-	recovery: RecoveryParams,
-	finality: consensus::FinalityParams,
-	blob_params: BlobParams,
+	params: NodeParams,
 ) -> Result<TaskManager, ServiceError> {
+	let NodeParams { recovery, finality, blobs: blob_params, custody: custody_params } = params;
 	let recovery_metrics = config
 		.prometheus_registry()
 		.map(RecoveryMetrics::register)
@@ -157,6 +166,8 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 	let blob_limits = blob_params.limits();
 	let (blob_config, blob_protocol, blob_requests) = blobs::protocol::protocol::<N>(&genesis_hash);
 	net_config.add_request_response_protocol(blob_config);
+	let (key_config, key_protocol, key_requests) = custody::protocol::protocol::<N>(&genesis_hash);
+	net_config.add_request_response_protocol(key_config);
 
 	let warp_sync = Arc::new(sc_consensus_grandpa::warp_proof::NetworkProvider::new(
 		backend.clone(),
@@ -235,22 +246,51 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 		}
 		.run(),
 	);
-	// A development node (`--alice`, ...) signs audit entries as that development account.
+	// A development node (`--alice`, ...) is the node of that development hospital: its
+	// service account is `//Alice//node` and it holds `//Alice`'s development custody key.
 	if let Some(seed) = &config.dev_key_seed {
 		keystore_container
 			.keystore()
-			.sr25519_generate_new(blobs::access::HOSPITAL_KEY_TYPE, Some(seed))
-			.map_err(|e| ServiceError::Other(format!("inserting the hospital key: {e}")))?;
+			.sr25519_generate_new(NODE_KEY_TYPE, Some(&format!("{seed}//node")))
+			.map_err(|e| ServiceError::Other(format!("inserting the node account key: {e}")))?;
 	}
+	let custody_keys = custody_params
+		.keys(config.dev_key_seed.as_deref())
+		.map_err(|e| ServiceError::Other(format!("custody keys: {e}")))?;
+	if custody_keys.is_empty() {
+		log::warn!(
+			"no custody key (--custody-key-file): this node releases no record keys of its \
+			 own, and holds no escrow shares"
+		);
+	}
+	let node_account = NodeAccount::from_keystore(
+		client.clone(),
+		transaction_pool.clone(),
+		keystore_container.keystore(),
+		genesis_hash,
+	)
+	.map(Arc::new);
 	let blob_service = Arc::new(blobs::access::BlobService {
 		client: client.clone(),
-		pool: transaction_pool.clone(),
 		store: blob_store,
 		fetcher: blob_fetcher,
 		genesis: genesis_hash,
-		hospital: HospitalSigner::from_keystore(keystore_container.keystore()),
+		account: node_account.clone(),
 		served: Default::default(),
 	});
+	let key_service = Arc::new(custody::release::KeyService {
+		client: client.clone(),
+		genesis: genesis_hash,
+		keys: Arc::new(custody_keys),
+		account: node_account,
+		asker: custody::protocol::Asker { network: network.clone(), protocol: key_protocol },
+		served: Default::default(),
+	});
+	task_manager.spawn_handle().spawn(
+		"key-answers",
+		None,
+		custody::protocol::serve(key_service.clone(), network.local_peer_id(), key_requests),
+	);
 
 	// Only the consortium's nodes may connect.
 	let pinned = (config.network.default_peers_set.non_reserved_mode
@@ -302,6 +342,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 				pool: pool.clone(),
 				audit: audit_handle.clone(),
 				blobs: blob_service.clone(),
+				keys: key_service.clone(),
 			})
 			.map_err(Into::into)
 		})

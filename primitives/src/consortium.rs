@@ -35,5 +35,7 @@ sp_api::decl_runtime_apis! {
 		/// The peer ids of every node the consortium's hospitals run: the only peers a
 		/// consortium node accepts.
 		fn authorized_peers() -> Vec<PeerIdBytes>;
+		/// The peer ids of the nodes `hospital` runs.
+		fn nodes_of(hospital: AccountId) -> Vec<PeerIdBytes>;
 	}
 }

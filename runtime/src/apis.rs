@@ -7,8 +7,8 @@ use crate::{
 use alloc::vec::Vec;
 use ehr_primitives::{
 	records::{
-		AccessDecision, AccessTarget, AuditEntry, BreakGlassView, GrantView, Purpose, RecordId,
-		RecordView, RequestView, WrappedKeyView,
+		AccessDecision, AccessTarget, AuditEntry, BreakGlassView, CustodyView, EscrowPolicy,
+		GrantView, Purpose, RecordId, RecordView, RequestView, WrappedKeyView,
 	},
 	registry::{Inability, PendingApplication, Role, Standing},
 };
@@ -165,6 +165,14 @@ impl_runtime_apis! {
 		fn pow_difficulty() -> u8 {
 			pallet_ehr_registry::PowDifficulty::<Runtime>::get()
 		}
+
+		fn registration_tenure(who: AccountId) -> u32 {
+			pallet_ehr_registry::Tenures::<Runtime>::get(who)
+		}
+
+		fn predecessors(who: AccountId) -> Vec<AccountId> {
+			Registry::predecessors_of(&who)
+		}
 	}
 
 	impl ehr_primitives::records::RecordsApi<Block, AccountId> for Runtime {
@@ -178,6 +186,18 @@ impl_runtime_apis! {
 
 		fn wrapped_key(record: RecordId, reader: AccountId) -> Option<WrappedKeyView<AccountId>> {
 			Records::wrapped_key(record, &reader)
+		}
+
+		fn custody(record: RecordId) -> Option<CustodyView<AccountId>> {
+			Records::custody(record)
+		}
+
+		fn escrow_share(record: RecordId, holder: AccountId) -> Option<Vec<u8>> {
+			Records::escrow_share(record, &holder)
+		}
+
+		fn escrow_policy(custodian: AccountId) -> EscrowPolicy<AccountId> {
+			Records::escrow_policy(&custodian)
 		}
 	}
 
@@ -215,6 +235,10 @@ impl_runtime_apis! {
 
 		fn authorized_peers() -> Vec<Vec<u8>> {
 			Consortium::authorized_peers()
+		}
+
+		fn nodes_of(hospital: AccountId) -> Vec<Vec<u8>> {
+			Consortium::nodes_of(&hospital)
 		}
 	}
 

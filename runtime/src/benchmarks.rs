@@ -2,6 +2,7 @@
 
 use crate::*;
 use alloc::{string::String, vec::Vec};
+use codec::Encode;
 use ehr_primitives::{
 	records::{Purpose, RecordId, Scope},
 	registry::Role,
@@ -51,10 +52,22 @@ pub fn dispatch(config: BenchmarkConfig) -> Result<Vec<BenchmarkBatch>, String> 
 pub struct BenchmarkSetup;
 
 impl ehr_primitives::records::BenchmarkSetup<AccountId> for BenchmarkSetup {
+	/// A hospital also joins the consortium (custodian and escrow holder of records).
 	fn register(who: &AccountId, role: Role, hospital: Option<&AccountId>) {
-		let member = GenesisMember::placeholder(who.clone(), role, hospital.cloned());
+		let mut member = GenesisMember::placeholder(who.clone(), role, hospital.cloned());
+		if role == Role::Hospital {
+			// A custody key of its own (any key but the placeholder nobody holds).
+			member.encryption_key = sp_io::hashing::blake2_256(&who.encode());
+		}
 		if let Err(e) = Registry::register_member(&member) {
 			panic!("benchmark member {who:?} does not register: {e:?}");
+		}
+		if role == Role::Hospital {
+			pallet_ehr_consortium::Hospitals::<Runtime>::mutate(|hospitals| {
+				if let Err(position) = hospitals.binary_search(who) {
+					let _ = hospitals.try_insert(position, who.clone());
+				}
+			});
 		}
 	}
 
@@ -71,5 +84,33 @@ impl ehr_primitives::records::BenchmarkSetup<AccountId> for BenchmarkSetup {
 			Ok(id) => id,
 			Err(e) => panic!("benchmark record refused: {e:?}"),
 		}
+	}
+}
+
+/// The key type of the benchmarks' signing accounts in the benchmark's keystore.
+const BENCHMARK_KEY: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"ehrb");
+
+impl ehr_primitives::registry::BenchmarkSigner<AccountId, Signature> for BenchmarkSetup {
+	fn signer(seed: u32) -> AccountId {
+		let seed = alloc::format!("//ehr-benchmark-{seed}").into_bytes();
+		sp_io::crypto::sr25519_generate(BENCHMARK_KEY, Some(seed)).into()
+	}
+
+	fn sign(signer: &AccountId, payload: &[u8]) -> Signature {
+		let public = sp_core::sr25519::Public::from_raw(*signer.as_ref());
+		match sp_io::crypto::sr25519_sign(BENCHMARK_KEY, &public, payload) {
+			Some(signature) => Signature::Sr25519(signature),
+			None => panic!("the benchmark keystore has no key of {signer:?}"),
+		}
+	}
+}
+
+impl pallet_ehr_registry::BenchmarkHelper<AccountId, Signature> for BenchmarkSetup {
+	fn recovered(lost: &AccountId, inheritor: &AccountId) {
+		let ticket = match pallet_recovery::Pallet::<Runtime>::inheritor_ticket(inheritor) {
+			Ok(ticket) => ticket,
+			Err(e) => panic!("no inheritor ticket: {e:?}"),
+		};
+		pallet_recovery::Inheritor::<Runtime>::insert(lost, (0, inheritor.clone(), ticket));
 	}
 }

@@ -17,8 +17,9 @@
 //! accept. Its council's two-thirds motions are the admin origin of a consortium chain.
 //!
 //! Health records are anchored by `pallet-ehr-records` (content ids, hashes, versions,
-//! wrapped keys; never content) under the patient's consent, kept with the access audit
-//! trail by `pallet-ehr-consent`.
+//! wrapped keys, escrow shares and key releases; never content) under the patient's
+//! consent, kept with the access audit trail by `pallet-ehr-consent`. A patient who lost
+//! their phrase recovers with FRAME's `pallet-recovery` (see `docs/keys.md`).
 //!
 //! Layout: this file holds the types, version and pallet list; `configs/` configures each
 //! pallet; `apis.rs` implements the runtime APIs; `genesis_config_presets.rs` holds the
@@ -69,10 +70,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("ehr-chain"),
 	impl_name: alloc::borrow::Cow::Borrowed("ehr-chain"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 1,
+	transaction_version: 2,
 	system_version: 1,
 };
 
@@ -206,4 +207,7 @@ mod runtime {
 
 	#[runtime::pallet_index(14)]
 	pub type Consortium = pallet_ehr_consortium;
+
+	#[runtime::pallet_index(15)]
+	pub type Recovery = pallet_recovery;
 }

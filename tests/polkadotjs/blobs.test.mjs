@@ -121,7 +121,7 @@ test('a blob put, anchored, read once by its patient, audited, and exported as a
   const wrapped = (byte) => u8aToHex(new Uint8Array(104).fill(byte));
   const created = await sendAndFinalize(
     api,
-    api.tx.records.create(charlie.address, 'Encounter', receipt.cidHex, u8aToHex(sha256AsU8a(blob)), wrapped(1), wrapped(2)),
+    api.tx.records.create(charlie.address, 'Encounter', receipt.cidHex, u8aToHex(sha256AsU8a(blob)), { patient: wrapped(1), author: wrapped(2), custodian: wrapped(3), escrow: [] }),
     bob,
   );
   const record = created.events
@@ -139,7 +139,7 @@ test('a blob put, anchored, read once by its patient, audited, and exported as a
   // The same signed request is good for one read only.
   await refusedWith(rpc(node.rpcPort, 'ehr_getBlob', [request]), 1014);
 
-  // The node put the read in the patient's audit trail, signed with the hospital's key.
+  // The node put the read in the patient's audit trail, signed with its node's service account.
   const deadline = Date.now() + 60_000;
   for (;;) {
     const trail = await api.call.consentApi.auditOf(charlie.address, 0, 100);

@@ -121,7 +121,7 @@ test('a record is anchored under consent, confirmed, and read back through runti
   const cid = u8aConcat(new Uint8Array([0x01, 0x55, 0x12, 0x20]), digest);
   const wrapped = (byte) => u8aToHex(new Uint8Array(104).fill(byte));
   const created = await sendAndFinalize(
-    api.tx.records.create(charlie.address, 'Condition', u8aToHex(cid), u8aToHex(digest), wrapped(1), wrapped(2)),
+    api.tx.records.create(charlie.address, 'Condition', u8aToHex(cid), u8aToHex(digest), { patient: wrapped(1), author: wrapped(2), custodian: wrapped(3), escrow: [] }),
     bob,
   );
   const event = created.find(({ event }) => api.events.records.RecordCreated.is(event));

@@ -46,10 +46,7 @@ pub const DEV_PHRASE: &str =
 pub const SS58_FORMAT: u8 = 42;
 /// The schnorrkel signing context Substrate uses for sr25519.
 pub const SIGNING_CONTEXT: &[u8] = b"substrate";
-/// HKDF `info` of the x25519 encryption key.
-pub const ENCRYPTION_KEY_INFO: &[u8] = b"ehr-chain/x25519-encryption-key/v1";
-/// HKDF salt of the x25519 encryption key.
-pub const ENCRYPTION_KEY_SALT: &[u8] = b"ehr-chain";
+pub use crate::crypto::{ENCRYPTION_KEY_INFO, ENCRYPTION_KEY_SALT};
 
 /// What can go wrong deriving keys or using a keystore.
 #[derive(Debug, thiserror::Error)]
@@ -254,12 +251,11 @@ impl Identity {
 
 	fn from_mini_secret(mini_secret: &MiniSecretKey) -> Result<Identity, KeyError> {
 		let seed = Zeroizing::new(mini_secret.to_bytes());
-		let encryption_seed =
-			crypto::hkdf_sha256(ENCRYPTION_KEY_SALT, seed.as_ref(), ENCRYPTION_KEY_INFO)
-				.map_err(|_| KeyError::KeyDerivation)?;
+		let encryption_secret =
+			crypto::encryption_secret(&seed).map_err(|_| KeyError::KeyDerivation)?;
 		Ok(Identity {
 			keypair: mini_secret.expand_to_keypair(ExpansionMode::Ed25519),
-			encryption_secret: StaticSecret::from(*encryption_seed),
+			encryption_secret,
 		})
 	}
 

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use ehr_primitives::records::{Category, ContentId, Purpose, RecordView};
+use ehr_primitives::records::{Category, ContentId, Purpose, RecordKeys, RecordView};
 use ehr_runtime::{signing::signed_transaction, AccountId, Nonce, RuntimeCall};
 use ehr_testnet::{RpcClient, RpcError};
 use sp_core::{sr25519, Decode, Encode, Pair, H256};
@@ -95,8 +95,13 @@ impl RecordLoad {
 					category: Category::Observation,
 					cid: ContentId::from_sha256(digest),
 					ciphertext_sha256: digest,
-					patient_key: vec![1; 72],
-					author_key: vec![2; 72],
+					// The local consortium escrows with the three other hospitals.
+					keys: RecordKeys {
+						patient: vec![1; 72],
+						author: vec![2; 72],
+						custodian: vec![3; 72],
+						escrow: vec![vec![4; 72]; 3],
+					},
 				}
 				.into();
 				let xt = signed_transaction(&doctor, call, next, genesis);

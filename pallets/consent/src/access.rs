@@ -14,8 +14,10 @@ use frame_system::pallet_prelude::BlockNumberFor;
 
 impl<T: Config> Pallet<T> {
 	/// Whether `who` may access `target` of `patient` for `purpose` (any purpose if `None`)
-	/// now, and on what basis. In order: the patient; a guardian; the record's author; a
-	/// grant to the accessor or, for a doctor, to their hospital; an open emergency access.
+	/// now, and on what basis. The accessor must be able to act now. In order: the patient
+	/// (or the successor of a recovered patient account); a guardian; the record's author;
+	/// a grant of the patient's current tenure to the accessor or, for a doctor, to their
+	/// hospital; an open emergency access.
 	pub fn decide(
 		who: &T::AccountId,
 		patient: &T::AccountId,
@@ -41,11 +43,11 @@ impl<T: Config> Pallet<T> {
 			AccessTarget::Category(kind) => (ScopedTarget::Category(kind), None),
 			AccessTarget::History => (ScopedTarget::History, None),
 		};
-		if who == patient {
+		let role = T::Registry::acting_role(who).map_err(|_| AccessDenial::AccessorInactive)?;
+		if who == patient || T::Registry::successor(patient).as_ref() == Some(who) {
 			return Ok(AccessBasis::Owner);
 		}
-		let role = T::Registry::acting_role(who).map_err(|_| AccessDenial::AccessorInactive)?;
-		if Guardians::<T>::get(patient).contains(who) {
+		if Self::guardians_of(patient).contains(who) {
 			return Ok(AccessBasis::Guardian);
 		}
 		if author.as_ref() == Some(who) {
@@ -53,8 +55,9 @@ impl<T: Config> Pallet<T> {
 		}
 
 		let now = Self::now_ms();
+		let tenure = T::Registry::tenure(patient);
 		let covers = |grant: &Grant<T::AccountId>| {
-			grant.holds(now)
+			grant.holds(now, tenure)
 				&& purpose.is_none_or(|p| p == grant.purpose)
 				&& grant.scope.covers(&scoped)
 		};
@@ -79,12 +82,13 @@ impl<T: Config> Pallet<T> {
 	/// The grants `patient` has given, with whether each holds now.
 	pub fn grants_of(patient: &T::AccountId) -> Vec<GrantView<T::AccountId>> {
 		let now = Self::now_ms();
+		let tenure = T::Registry::tenure(patient);
 		Grants::<T>::iter_prefix(patient)
 			.flat_map(|(grantee, grants)| {
-				grants.into_iter().map(move |g| GrantView {
+				grants.into_iter().filter(move |g| g.tenure == tenure).map(move |g| GrantView {
 					id: g.id,
 					grantee: grantee.clone(),
-					active: g.holds(now),
+					active: g.holds(now, tenure),
 					scope: g.scope,
 					purpose: g.purpose,
 					granted_at: g.granted_at,
@@ -99,9 +103,10 @@ impl<T: Config> Pallet<T> {
 	pub fn requests_of(
 		patient: &T::AccountId,
 	) -> Vec<RequestView<T::AccountId, BlockNumberFor<T>>> {
+		let tenure = T::Registry::tenure(patient);
 		PatientRequests::<T>::iter_key_prefix(patient)
 			.filter_map(|id| {
-				Requests::<T>::get(id).map(|r| RequestView {
+				Requests::<T>::get(id).filter(|r| r.tenure == tenure).map(|r| RequestView {
 					id,
 					requester: r.requester,
 					scope: r.scope,

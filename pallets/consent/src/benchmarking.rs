@@ -198,7 +198,7 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(cast.patient.clone()), last.clone());
 
-		assert!(Guardians::<T>::get(&cast.patient).contains(&last));
+		assert!(Guardians::<T>::get(&cast.patient).guardians.contains(&last));
 	}
 
 	#[benchmark]
@@ -218,7 +218,7 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(cast.patient.clone()), cast.patient.clone(), last.clone());
 
-		assert!(!Guardians::<T>::get(&cast.patient).contains(&last));
+		assert!(!Guardians::<T>::get(&cast.patient).guardians.contains(&last));
 	}
 
 	// Worst case: a read resting on a grant to the reader's hospital, found after a full
@@ -240,10 +240,12 @@ mod benchmarks {
 			)
 			.expect("grant");
 		}
+		let node: T::AccountId = account("node", 0, 0);
+		T::BenchmarkHelper::register(&node, Role::Node, Some(&cast.hospital));
 
 		#[extrinsic_call]
 		_(
-			RawOrigin::Signed(cast.hospital.clone()),
+			RawOrigin::Signed(node),
 			reader,
 			cast.patient.clone(),
 			AccessTarget::Record(record),

@@ -21,11 +21,24 @@ impl<T: Config> Pallet<T> {
 		u64::try_from(T::Time::now().as_millis()).unwrap_or(u64::MAX)
 	}
 
-	/// Whether `who` takes consent decisions for `patient`: the patient, or a guardian who
-	/// may act now.
+	/// Whether `who` takes consent decisions for `patient` now: the patient, the successor
+	/// of a recovered patient account, or a guardian — each only while it may act (so a
+	/// suspended or recovered account decides nothing, whoever dispatches in its name).
 	pub fn acts_for(who: &T::AccountId, patient: &T::AccountId) -> bool {
-		who == patient
-			|| (Guardians::<T>::get(patient).contains(who) && T::Registry::acting_role(who).is_ok())
+		T::Registry::acting_role(who).is_ok()
+			&& (who == patient
+				|| T::Registry::successor(patient).as_ref() == Some(who)
+				|| Self::guardians_of(patient).contains(who))
+	}
+
+	/// `patient`'s guardians in its current tenure.
+	pub fn guardians_of(patient: &T::AccountId) -> BoundedVec<T::AccountId, T::MaxGuardians> {
+		let guardianship = Guardians::<T>::get(patient);
+		if guardianship.tenure == T::Registry::tenure(patient) {
+			guardianship.guardians
+		} else {
+			Default::default()
+		}
 	}
 
 	pub(crate) fn ensure_acts_for(who: &T::AccountId, patient: &T::AccountId) -> DispatchResult {
@@ -83,17 +96,20 @@ impl<T: Config> Pallet<T> {
 		match role {
 			Role::Hospital | Role::Doctor => {}
 			Role::Insurer => ensure!(purpose == Purpose::Payment, Error::<T>::PurposeNotAllowed),
-			Role::Patient | Role::Admin => return Err(Error::<T>::InvalidGrantee.into()),
+			Role::Patient | Role::Admin | Role::Node => {
+				return Err(Error::<T>::InvalidGrantee.into())
+			}
 		}
 		let now = Self::now_ms();
 		if let Some(end) = expires_at {
 			ensure!(end > now, Error::<T>::ExpiryInPast);
 		}
+		let tenure = T::Registry::tenure(patient);
 		let id = NextGrantId::<T>::get();
 		Grants::<T>::try_mutate(patient, grantee, |grants| {
-			// Grants that expired make room for new ones.
+			// Grants that expired or belong to a past tenure make room for new ones.
 			grants.retain(|g| {
-				let holds = g.holds(now);
+				let holds = g.holds(now, tenure);
 				if !holds {
 					GrantIndex::<T>::remove(g.id);
 				}
@@ -107,6 +123,7 @@ impl<T: Config> Pallet<T> {
 					granted_at: now,
 					expires_at,
 					granted_by: by.clone(),
+					tenure,
 				})
 				.map_err(|_| Error::<T>::TooManyGrants)
 		})?;
@@ -187,6 +204,7 @@ impl<T: Config> Pallet<T> {
 				purpose,
 				reason,
 				expires_at,
+				tenure: T::Registry::tenure(&patient),
 			},
 		);
 		PatientRequests::<T>::insert(&patient, id, ());
@@ -207,7 +225,7 @@ impl<T: Config> Pallet<T> {
 		id: RequestId,
 	) -> Result<AccessRequest<T::AccountId, BlockNumberFor<T>>, Error<T>> {
 		let request = Requests::<T>::get(id)
-			.filter(|r| &r.patient == patient)
+			.filter(|r| &r.patient == patient && r.tenure == T::Registry::tenure(patient))
 			.ok_or(Error::<T>::UnknownRequest)?;
 		Requests::<T>::remove(id);
 		PatientRequests::<T>::remove(patient, id);
@@ -259,7 +277,8 @@ impl<T: Config> Pallet<T> {
 		let request = Requests::<T>::get(id).ok_or(Error::<T>::UnknownRequest)?;
 		let (facility, _) = Self::facility_of(who).map_err(|_| Error::<T>::NotRequester)?;
 		ensure!(facility == request.requester, Error::<T>::NotRequester);
-		Self::take_request(&request.patient, id)?;
+		Requests::<T>::remove(id);
+		PatientRequests::<T>::remove(&request.patient, id);
 		Self::deposit_event(Event::RequestCancelled { request: id, patient: request.patient });
 		Ok(())
 	}
@@ -372,9 +391,17 @@ impl<T: Config> Pallet<T> {
 			),
 			Error::<T>::InvalidGuardian
 		);
-		Guardians::<T>::try_mutate(&patient, |guardians| {
-			ensure!(!guardians.contains(&guardian), Error::<T>::AlreadyGuardian);
-			guardians.try_push(guardian.clone()).map_err(|_| Error::<T>::TooManyGuardians)
+		let tenure = T::Registry::tenure(&patient);
+		Guardians::<T>::try_mutate(&patient, |guardianship| {
+			// Guardians of a past tenure are gone for good.
+			if guardianship.tenure != tenure {
+				*guardianship = Guardianship { tenure, guardians: Default::default() };
+			}
+			ensure!(!guardianship.guardians.contains(&guardian), Error::<T>::AlreadyGuardian);
+			guardianship
+				.guardians
+				.try_push(guardian.clone())
+				.map_err(|_| Error::<T>::TooManyGuardians)
 		})?;
 		Self::audit_event(&patient, &patient, AuditAction::GuardianAppointed, None, None);
 		Self::deposit_event(Event::GuardianAppointed { patient, guardian });
@@ -387,13 +414,20 @@ impl<T: Config> Pallet<T> {
 		guardian: T::AccountId,
 	) -> DispatchResult {
 		ensure!(who == patient || who == guardian, Error::<T>::NotPatientOrGuardian);
-		Guardians::<T>::try_mutate_exists(&patient, |guardians| {
-			let list = guardians.as_mut().ok_or(Error::<T>::NotGuardian)?;
-			let position =
-				list.iter().position(|g| g == &guardian).ok_or(Error::<T>::NotGuardian)?;
-			list.remove(position);
-			if list.is_empty() {
-				*guardians = None;
+		let tenure = T::Registry::tenure(&patient);
+		Guardians::<T>::try_mutate_exists(&patient, |guardianship| {
+			let current = guardianship
+				.as_mut()
+				.filter(|g| g.tenure == tenure)
+				.ok_or(Error::<T>::NotGuardian)?;
+			let position = current
+				.guardians
+				.iter()
+				.position(|g| g == &guardian)
+				.ok_or(Error::<T>::NotGuardian)?;
+			current.guardians.remove(position);
+			if current.guardians.is_empty() {
+				*guardianship = None;
 			}
 			Ok::<_, Error<T>>(())
 		})?;
@@ -409,10 +443,8 @@ impl<T: Config> Pallet<T> {
 		target: AccessTarget,
 		purpose: Purpose,
 	) -> DispatchResult {
-		ensure!(
-			matches!(T::Registry::acting_role(&node), Ok(Role::Hospital | Role::Admin)),
-			Error::<T>::NotHospitalStaff
-		);
+		ensure!(T::Registry::acting_role(&node) == Ok(Role::Node), Error::<T>::NotANodeAccount);
+		let hospital = T::Registry::hospital_of(&node).ok_or(Error::<T>::NotANodeAccount)?;
 		let (action, record) = match target {
 			AccessTarget::Record(id) => (AuditAction::RecordRead, Some(id)),
 			AccessTarget::History => (AuditAction::HistoryViewed, None),
@@ -428,6 +460,7 @@ impl<T: Config> Pallet<T> {
 				record,
 				purpose: Some(purpose),
 				basis: Some(basis),
+				via: Some(hospital),
 			},
 		);
 		Self::deposit_event(Event::AccessRecorded { patient, reader, target, basis });
@@ -458,7 +491,7 @@ impl<T: Config> Pallet<T> {
 	) {
 		Self::audit(
 			patient,
-			AuditEvent { actor: actor.clone(), action, record: None, purpose, basis },
+			AuditEvent { actor: actor.clone(), action, record: None, purpose, basis, via: None },
 		);
 	}
 }

@@ -57,7 +57,8 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 
-		for (patient, guardians) in Guardians::<T>::iter() {
+		for (patient, guardianship) in Guardians::<T>::iter() {
+			let guardians = guardianship.guardians;
 			ensure!(!guardians.contains(&patient), "a patient is their own guardian");
 			let mut sorted = guardians.into_inner();
 			sorted.sort();

@@ -18,10 +18,22 @@
 //!   review queue until a staff member closes it with a verdict.
 //! - **Guardians**: a patient may appoint up to `MaxGuardians` delegates (e.g. the parents
 //!   of a minor) who take consent decisions for them and may read their records.
+//! - **Tenure**: grants, guardians and requests belong to the patient's current membership
+//!   (its tenure in the registry): when the patient leaves they end for good, even if the
+//!   account is registered again.
+//! - **Successor**: a patient account recovered and handed over to a new account (see the
+//!   registry) is acted for, and read as owner, by that successor; the old account no
+//!   longer acts or reads.
 //! - **Audit**: every consent decision, every request and every release of data (a record
 //!   key handed out, a record or the record list served by a node) appends an
 //!   [`AuditEntry`] to the patient's trail: who, what, when, for which purpose, on which
 //!   basis (grant, break-glass, ...).
+//!
+//! ## Calls
+//!
+//! `grant`, `revoke`, `request_access`, `approve_request`, `deny_request`,
+//! `cancel_request`, `open_break_glass`, `close_review`, `appoint_guardian`,
+//! `remove_guardian`, `record_access` (a node's service account).
 //!
 //! The pallet answers access questions for the rest of the runtime through
 //! [`AccessPolicy`] (used by the records pallet) and the `ConsentApi` runtime API (used
@@ -204,13 +216,13 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type NextBreakGlassId<T: Config> = StorageValue<_, BreakGlassId, ValueQuery>;
 
-	/// The guardians of each patient.
+	/// The guardians of each patient, with the patient's tenure they were appointed in.
 	#[pallet::storage]
 	pub type Guardians<T: Config> = StorageMap<
 		_,
 		Blake2_128Concat,
 		T::AccountId,
-		BoundedVec<T::AccountId, T::MaxGuardians>,
+		Guardianship<T::AccountId, T::MaxGuardians>,
 		ValueQuery,
 	>;
 
@@ -343,6 +355,8 @@ pub mod pallet {
 		AccessDenied,
 		/// Nodes record reads of a record or of the record list, not of a category.
 		InvalidTarget,
+		/// Only the service account of an active hospital's node records what it served.
+		NotANodeAccount,
 	}
 
 	#[pallet::hooks]
@@ -498,7 +512,7 @@ pub mod pallet {
 
 		/// Record in `patient`'s audit trail that the caller's node served `reader` a record
 		/// or the record list for `purpose`. Refused if the reader may not access it now.
-		/// For hospital staff: the accounts hospital nodes sign with.
+		/// Only for node service accounts.
 		#[pallet::call_index(10)]
 		#[pallet::weight(T::WeightInfo::record_access())]
 		pub fn record_access(

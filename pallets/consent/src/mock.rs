@@ -50,7 +50,14 @@ impl pallet_ehr_registry::Config for Test {
 	type MaxApplicationsPerBlock = ConstU32<8>;
 	type MaxPowDifficulty = ConstU8<24>;
 	type MaxStaffPerHospital = ConstU32<100>;
+	type OffchainSignature = sp_runtime::testing::TestSignature;
+	type SigningPublicKey = sp_runtime::testing::UintAuthorityId;
+	type Recovery = ();
+	type NodeCalls = frame_support::traits::Everything;
+	type MaxPredecessors = ConstU32<4>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = pallet_ehr_registry::MockSigner;
 }
 
 parameter_types! {
@@ -80,8 +87,11 @@ pub struct BenchmarkSetup;
 #[cfg(feature = "runtime-benchmarks")]
 impl ehr_primitives::records::BenchmarkSetup<u64> for BenchmarkSetup {
 	fn register(who: &u64, role: Role, hospital: Option<&u64>) {
-		Registry::register_member(&GenesisMember::placeholder(*who, role, hospital.copied()))
-			.expect("member registers");
+		let mut member = GenesisMember::placeholder(*who, role, hospital.copied());
+		if role == Role::Hospital {
+			member.encryption_key = [*who as u8; 32];
+		}
+		Registry::register_member(&member).expect("member registers");
 	}
 
 	fn grant_all(patient: &u64, grantee: &u64, purpose: ehr_primitives::records::Purpose) {
@@ -138,6 +148,8 @@ pub const PATIENT: u64 = 20;
 pub const OTHER_PATIENT: u64 = 21;
 pub const RELATIVE: u64 = 22;
 pub const INSURER: u64 = 30;
+/// The service account of `HOSPITAL`'s node.
+pub const NODE: u64 = 40;
 pub const OUTSIDER: u64 = 99;
 
 /// `PATIENT`'s condition record by `DOCTOR`, version 1, and its version 2.
@@ -192,6 +204,7 @@ impl ExtBuilder {
 					member(OTHER_PATIENT, Role::Patient, Some(HOSPITAL)),
 					member(RELATIVE, Role::Patient, Some(HOSPITAL)),
 					member(INSURER, Role::Insurer, None),
+					member(NODE, Role::Node, Some(HOSPITAL)),
 				],
 				pow_difficulty: 0,
 			},

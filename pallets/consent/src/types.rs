@@ -6,6 +6,10 @@ use ehr_primitives::records::{
 	Category, EmergencyReason, GrantId, Moment, Purpose, RecordId, RequestReason, ReviewVerdict,
 	Scope,
 };
+use frame_support::{
+	pallet_prelude::Get, BoundedVec, CloneNoBound, DebugNoBound, DefaultNoBound, EqNoBound,
+	PartialEqNoBound,
+};
 use scale_info::TypeInfo;
 use sp_core::H256;
 
@@ -20,13 +24,34 @@ pub struct Grant<AccountId> {
 	pub expires_at: Option<Moment>,
 	/// The patient, or the guardian who decided for them.
 	pub granted_by: AccountId,
+	/// The patient's tenure when granted: a grant ends for good when the patient leaves.
+	pub tenure: u32,
 }
 
 impl<AccountId> Grant<AccountId> {
-	/// Whether the grant holds at `now`.
-	pub fn holds(&self, now: Moment) -> bool {
-		self.expires_at.is_none_or(|end| now < end)
+	/// Whether the grant holds at `now`, for a patient in tenure `tenure`.
+	pub fn holds(&self, now: Moment, tenure: u32) -> bool {
+		self.tenure == tenure && self.expires_at.is_none_or(|end| now < end)
 	}
+}
+
+/// A patient's guardians, appointed in one tenure of the patient's membership.
+#[derive(
+	Encode,
+	Decode,
+	MaxEncodedLen,
+	TypeInfo,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	DefaultNoBound,
+)]
+#[scale_info(skip_type_params(Max))]
+#[codec(mel_bound(AccountId: MaxEncodedLen))]
+pub struct Guardianship<AccountId: Clone + PartialEq + Eq + core::fmt::Debug, Max: Get<u32>> {
+	pub tenure: u32,
+	pub guardians: BoundedVec<AccountId, Max>,
 }
 
 /// A facility's request for access, awaiting the patient's answer.
@@ -38,6 +63,8 @@ pub struct AccessRequest<AccountId, BlockNumber> {
 	pub purpose: Purpose,
 	pub reason: RequestReason,
 	pub expires_at: BlockNumber,
+	/// The patient's tenure when asked: answered only in that tenure.
+	pub tenure: u32,
 }
 
 /// An emergency access: who opened it, for whom, why, until when, and the review.

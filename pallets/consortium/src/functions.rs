@@ -133,7 +133,12 @@ impl<T: Config> Pallet<T> {
 		NodeOwners::<T>::iter_keys().map(|node| node.into_inner()).collect()
 	}
 
-	/// The consortium's hospitals, for the runtime API.
+	/// The nodes `hospital` runs, for the runtime API.
+	pub fn nodes_of(hospital: &T::AccountId) -> Vec<PeerIdBytes> {
+		Nodes::<T>::get(hospital).into_iter().map(|node| node.into_inner()).collect()
+	}
+
+	/// The consortium's hospitals (sorted), for the runtime API and the records pallet.
 	pub fn hospitals() -> Vec<T::AccountId> {
 		Hospitals::<T>::get().into_inner()
 	}

@@ -46,7 +46,14 @@ impl pallet_ehr_registry::Config for Test {
 	type MaxApplicationsPerBlock = ConstU32<8>;
 	type MaxPowDifficulty = ConstU8<24>;
 	type MaxStaffPerHospital = ConstU32<100>;
+	type OffchainSignature = sp_runtime::testing::TestSignature;
+	type SigningPublicKey = sp_runtime::testing::UintAuthorityId;
+	type Recovery = ();
+	type NodeCalls = frame_support::traits::Everything;
+	type MaxPredecessors = ConstU32<4>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = pallet_ehr_registry::MockSigner;
 }
 
 impl crate::Config for Test {

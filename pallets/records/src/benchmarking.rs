@@ -2,15 +2,20 @@
 //! `ehr-node benchmark pallet` (see `scripts/benchmark.sh`) to regenerate `weights.rs`.
 
 use super::*;
-use crate::pallet::{Records as Anchors, WrappedKeys};
+use crate::pallet::{Records as Anchors, ReleaseExpiries, ReleasedRequests, WrappedKeys};
 use alloc::{vec, vec::Vec};
 use ehr_primitives::{
+	blobs::KeyRequest,
 	records::{BenchmarkSetup, Purpose},
-	registry::Role,
+	registry::{BenchmarkSigner, Role},
 };
 use frame_benchmarking::v2::*;
-use frame_support::traits::Get;
-use frame_system::RawOrigin;
+use frame_support::{
+	traits::{EnsureOrigin, Get, Hooks},
+	BoundedVec,
+};
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
+use sp_runtime::traits::{Saturating, Zero};
 
 struct Cast<T: Config> {
 	hospital: T::AccountId,
@@ -30,13 +35,32 @@ fn cast<T: Config>() -> Cast<T> {
 	Cast { hospital, doctor, patient }
 }
 
-/// A content id, its hash and a maximum-size wrapped key.
-fn content<T: Config>(seed: u8) -> (ContentId, [u8; 32], Vec<u8>) {
-	let digest = sp_io::hashing::sha2_256(&[seed]);
-	(ContentId::from_sha256(digest), digest, vec![seed; T::MaxWrappedKeyLen::get() as usize])
+/// `e` more hospitals holding escrow shares of the cast hospital's records, at the
+/// threshold 2 (off if `e < 2`); returns how many shares a record needs now (the chain's
+/// own other hospitals count too).
+fn escrow_holders<T: Config>(cast: &Cast<T>, e: u32) -> u32 {
+	for i in 0..e {
+		let holder: T::AccountId = account("holder", i, 0);
+		T::BenchmarkHelper::register(&holder, Role::Hospital, None);
+	}
+	EscrowThreshold::<T>::put(if e >= 2 { 2 } else { 0 });
+	Pallet::<T>::escrow_policy(&cast.hospital).holders.len() as u32
 }
 
-/// `n` readers of `record` besides its patient and author, each with a grant and a key.
+/// A content id, its hash and maximum-size wrapped keys, with `e` escrow shares.
+fn content<T: Config>(seed: u8, e: u32) -> (ContentId, [u8; 32], RecordKeys) {
+	let digest = sp_io::hashing::sha2_256(&[seed]);
+	let key = vec![seed; T::MaxWrappedKeyLen::get() as usize];
+	let keys = RecordKeys {
+		patient: key.clone(),
+		author: key.clone(),
+		custodian: key.clone(),
+		escrow: vec![key; e as usize],
+	};
+	(ContentId::from_sha256(digest), digest, keys)
+}
+
+/// `n` readers of `record` besides its patient, author and custodian, each with a key.
 fn readers<T: Config>(cast: &Cast<T>, record: RecordId, n: u32) {
 	for i in 0..n {
 		let reader: T::AccountId = account("reader", i, 0);
@@ -51,14 +75,26 @@ fn readers<T: Config>(cast: &Cast<T>, record: RecordId, n: u32) {
 	}
 }
 
+/// A pending record of the cast's patient.
+fn pending<T: Config>(cast: &Cast<T>, seed: u8) -> RecordId {
+	let (cid, hash, keys) = content::<T>(seed, 0);
+	let id = NextRecordId::<T>::get();
+	let checked = Pallet::<T>::content(cid, hash, keys).expect("content");
+	Pallet::<T>::do_create(cast.doctor.clone(), cast.patient.clone(), Category::Condition, checked)
+		.expect("record");
+	id
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
 
+	// `e`: escrow shares (one per other hospital).
 	#[benchmark]
-	fn create() {
+	fn create(e: Linear<0, { T::MaxEscrowHolders::get() }>) {
 		let cast = cast::<T>();
-		let (cid, hash, key) = content::<T>(1);
+		let shares = escrow_holders::<T>(&cast, e);
+		let (cid, hash, keys) = content::<T>(1, shares);
 
 		#[extrinsic_call]
 		_(
@@ -67,21 +103,21 @@ mod benchmarks {
 			Category::Condition,
 			cid,
 			hash,
-			key.clone(),
-			key,
+			keys,
 		);
 
 		assert_eq!(Anchors::<T>::iter().count(), 1);
 	}
 
 	#[benchmark]
-	fn amend() {
+	fn amend(e: Linear<0, { T::MaxEscrowHolders::get() }>) {
 		let cast = cast::<T>();
 		let previous = T::BenchmarkHelper::confirmed_record(&cast.patient, &cast.doctor);
-		let (cid, hash, key) = content::<T>(2);
+		let shares = escrow_holders::<T>(&cast, e);
+		let (cid, hash, keys) = content::<T>(2, shares);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(cast.doctor.clone()), previous, cid, hash, key.clone(), key);
+		_(RawOrigin::Signed(cast.doctor.clone()), previous, cid, hash, keys);
 
 		assert_eq!(Anchors::<T>::iter().count(), 2);
 	}
@@ -89,16 +125,7 @@ mod benchmarks {
 	#[benchmark]
 	fn confirm() {
 		let cast = cast::<T>();
-		let (cid, hash, key) = content::<T>(3);
-		let id = NextRecordId::<T>::get();
-		let checked = Pallet::<T>::content(cid, hash, key.clone(), key).expect("content");
-		Pallet::<T>::do_create(
-			cast.doctor.clone(),
-			cast.patient.clone(),
-			Category::Condition,
-			checked,
-		)
-		.expect("record");
+		let id = pending::<T>(&cast, 3);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(cast.patient.clone()), id);
@@ -109,16 +136,7 @@ mod benchmarks {
 	#[benchmark]
 	fn reject() {
 		let cast = cast::<T>();
-		let (cid, hash, key) = content::<T>(4);
-		let id = NextRecordId::<T>::get();
-		let checked = Pallet::<T>::content(cid, hash, key.clone(), key).expect("content");
-		Pallet::<T>::do_create(
-			cast.doctor.clone(),
-			cast.patient.clone(),
-			Category::Condition,
-			checked,
-		)
-		.expect("record");
+		let id = pending::<T>(&cast, 4);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(cast.patient.clone()), id, RecordRejection::Inaccurate);
@@ -152,17 +170,77 @@ mod benchmarks {
 		assert!(!WrappedKeys::<T>::contains_key(record, &cast.doctor));
 	}
 
-	// `n`: wrapped keys deleted with the record (its patient, author and other readers).
+	// `n`: wrapped keys deleted with the record (its patient, author, custodian and other
+	// readers).
 	#[benchmark]
-	fn erase(n: Linear<2, { T::MaxReadersPerRecord::get() }>) {
+	fn erase(n: Linear<3, { T::MaxReadersPerRecord::get() }>) {
 		let cast = cast::<T>();
 		let record = T::BenchmarkHelper::confirmed_record(&cast.patient, &cast.doctor);
-		readers::<T>(&cast, record, n - 2);
+		readers::<T>(&cast, record, n - 3);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(cast.patient.clone()), record);
 
 		assert_eq!(Anchors::<T>::get(record).map(|a| a.status), Some(RecordStatus::Erased));
+	}
+
+	// Worst case: the reader's access rests on its hospital's grant, after its own grants
+	// of other purposes were looked at.
+	#[benchmark]
+	fn release_key() {
+		let cast = cast::<T>();
+		let record = T::BenchmarkHelper::confirmed_record(&cast.patient, &cast.doctor);
+		let reader = T::BenchmarkHelper::signer(1);
+		T::BenchmarkHelper::register(&reader, Role::Doctor, Some(&cast.hospital));
+		let node: T::AccountId = account("node", 0, 0);
+		T::BenchmarkHelper::register(&node, Role::Node, Some(&cast.hospital));
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		let request = KeyRequest {
+			genesis: sp_core::H256::from_slice(genesis.as_ref()),
+			reader: reader.clone(),
+			record,
+			purpose: Purpose::Treatment,
+			recipient: [9; 32],
+			issued_at: Pallet::<T>::now_ms(),
+		};
+		let signature = T::BenchmarkHelper::sign(&reader, &request.signing_payload());
+		let hash = request.hash();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(node), request, signature);
+
+		assert!(ReleasedRequests::<T>::contains_key(hash));
+	}
+
+	#[benchmark]
+	fn set_escrow_threshold() -> Result<(), BenchmarkError> {
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, 3);
+
+		assert_eq!(EscrowThreshold::<T>::get(), 3);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn forget_releases(n: Linear<0, { T::MaxReleasesPerBlock::get() }>) {
+		let now = frame_system::Pallet::<T>::block_number();
+		let forget_at = now.saturating_add(T::ReleaseMemory::get());
+		let hashes: Vec<sp_core::H256> =
+			(0..n).map(|i| sp_core::H256::from_low_u64_be(u64::from(i) + 1)).collect();
+		for hash in &hashes {
+			ReleasedRequests::<T>::insert(hash, forget_at);
+		}
+		ReleaseExpiries::<T>::insert(forget_at, BoundedVec::truncate_from(hashes));
+
+		#[block]
+		{
+			Pallet::<T>::on_initialize(forget_at);
+		}
+
+		assert_eq!(ReleasedRequests::<T>::iter().count(), 0);
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::build(), crate::mock::Test);

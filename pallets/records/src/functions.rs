@@ -6,25 +6,39 @@ use alloc::vec::Vec;
 use ehr_primitives::{
 	records::{
 		AccessBasis, AccessPolicy, AccessTarget, AuditAction, AuditEvent, Category, ContentId,
-		Moment, Purpose, RecordCatalog, RecordFacts, RecordId, RecordRejection, RecordStatus,
-		RecordView, WrappedKeyView,
+		Moment, Purpose, RecordCatalog, RecordFacts, RecordId, RecordKeys, RecordRejection,
+		RecordStatus, RecordView, WrappedKeyView,
 	},
 	registry::{MemberRegistry, Role},
 };
 use frame_support::{ensure, pallet_prelude::*, traits::UnixTime, BoundedVec};
 use sp_runtime::{traits::Saturating, DispatchResult};
 
+/// A wrapped key as stored.
+pub type WrappedKeyOf<T> = BoundedVec<u8, <T as Config>::MaxWrappedKeyLen>;
+
 /// The checked content of a record version: where it is and the keys to it.
 pub struct Content<T: Config> {
-	cid: ContentId,
-	ciphertext_sha256: [u8; 32],
-	patient_key: BoundedVec<u8, T::MaxWrappedKeyLen>,
-	author_key: BoundedVec<u8, T::MaxWrappedKeyLen>,
+	pub(crate) cid: ContentId,
+	pub(crate) ciphertext_sha256: [u8; 32],
+	pub(crate) patient_key: WrappedKeyOf<T>,
+	pub(crate) author_key: WrappedKeyOf<T>,
+	pub(crate) custodian_key: WrappedKeyOf<T>,
+	/// Escrow shares, in the order of the escrow holders (checked against the custodian's
+	/// escrow policy once the custodian is known).
+	pub(crate) escrow: Vec<WrappedKeyOf<T>>,
 }
+
+/// A record key's escrow as stored.
+pub type EscrowSharesOf<T> = EscrowShares<
+	<T as frame_system::Config>::AccountId,
+	<T as Config>::MaxWrappedKeyLen,
+	<T as Config>::MaxEscrowHolders,
+>;
 
 impl<T: Config> Pallet<T> {
 	/// Now, in milliseconds since the Unix epoch, as the current block's timestamp says.
-	fn now_ms() -> Moment {
+	pub(crate) fn now_ms() -> Moment {
 		u64::try_from(T::Time::now().as_millis()).unwrap_or(u64::MAX)
 	}
 
@@ -39,16 +53,21 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn content(
 		cid: ContentId,
 		ciphertext_sha256: [u8; 32],
-		patient_key: Vec<u8>,
-		author_key: Vec<u8>,
+		keys: RecordKeys,
 	) -> Result<Content<T>, Error<T>> {
 		ensure!(cid.is_well_formed(), Error::<T>::MalformedCid);
 		ensure!(cid.sha256() == ciphertext_sha256, Error::<T>::CidHashMismatch);
+		ensure!(
+			keys.escrow.len() <= T::MaxEscrowHolders::get() as usize,
+			Error::<T>::EscrowMismatch
+		);
 		Ok(Content {
 			cid,
 			ciphertext_sha256,
-			patient_key: Self::bounded_key(patient_key)?,
-			author_key: Self::bounded_key(author_key)?,
+			patient_key: Self::bounded_key(keys.patient)?,
+			author_key: Self::bounded_key(keys.author)?,
+			custodian_key: Self::bounded_key(keys.custodian)?,
+			escrow: keys.escrow.into_iter().map(Self::bounded_key).collect::<Result<_, _>>()?,
 		})
 	}
 
@@ -81,14 +100,15 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Stores a new anchor (pending), its two wrapped keys and its place in the patient's
-	/// list; returns its id.
+	/// Stores a new anchor (pending), its wrapped keys (patient, author, custodian), its
+	/// escrow, and its place in the patient's list; returns its id.
 	fn insert_version(
 		author: &T::AccountId,
 		patient: &T::AccountId,
 		hospital: T::AccountId,
 		category: Category,
 		content: Content<T>,
+		escrow: Option<EscrowSharesOf<T>>,
 		lineage: Option<(RecordId, &RecordAnchor<T::AccountId>)>,
 		created_at: Moment,
 	) -> RecordId {
@@ -100,6 +120,10 @@ impl<T: Config> Pallet<T> {
 			}
 			None => (id, 1, None),
 		};
+		WrappedKeys::<T>::insert(id, &hospital, content.custodian_key);
+		if let Some(escrow) = escrow {
+			Escrow::<T>::insert(id, escrow);
+		}
 		Records::<T>::insert(
 			id,
 			RecordAnchor {
@@ -114,7 +138,7 @@ impl<T: Config> Pallet<T> {
 				root,
 				previous,
 				status: RecordStatus::Pending,
-				readers: 2,
+				readers: 3,
 			},
 		);
 		ConfirmBy::<T>::insert(
@@ -149,13 +173,17 @@ impl<T: Config> Pallet<T> {
 				ciphertext_sha256: digest,
 				patient_key: key.clone(),
 				author_key: key.clone(),
+				custodian_key: key.clone(),
+				escrow: Vec::new(),
 			};
+			// Made-up anchors carry no escrow (genesis has no consortium yet to ask).
 			let id = Self::insert_version(
 				author,
 				patient,
 				hospital.clone(),
 				Category::Observation,
 				content,
+				None,
 				None,
 				// Genesis has no timestamp yet (and asking for one logs a warning per anchor).
 				0,
@@ -169,7 +197,7 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	fn audit(
+	pub(crate) fn audit(
 		patient: &T::AccountId,
 		actor: &T::AccountId,
 		action: AuditAction,
@@ -179,7 +207,14 @@ impl<T: Config> Pallet<T> {
 		let purpose = matches!(action, AuditAction::RecordDocumented).then_some(Purpose::Treatment);
 		T::Access::audit(
 			patient,
-			AuditEvent { actor: actor.clone(), action, record: Some(record), purpose, basis },
+			AuditEvent {
+				actor: actor.clone(),
+				action,
+				record: Some(record),
+				purpose,
+				basis,
+				via: None,
+			},
 		);
 	}
 
@@ -190,12 +225,14 @@ impl<T: Config> Pallet<T> {
 		content: Content<T>,
 	) -> DispatchResult {
 		let (hospital, basis) = Self::ensure_may_write(&author, &patient, category)?;
+		let (content, escrow) = Self::escrow_for(&hospital, content)?;
 		let record = Self::insert_version(
 			&author,
 			&patient,
 			hospital.clone(),
 			category,
 			content,
+			escrow,
 			None,
 			Self::now_ms(),
 		);
@@ -222,12 +259,14 @@ impl<T: Config> Pallet<T> {
 		}
 		let patient = anchor.patient.clone();
 		let (hospital, basis) = Self::ensure_may_write(&author, &patient, anchor.category)?;
+		let (content, escrow) = Self::escrow_for(&hospital, content)?;
 		let record = Self::insert_version(
 			&author,
 			&patient,
 			hospital,
 			anchor.category,
 			content,
+			escrow,
 			Some((previous, &anchor)),
 			Self::now_ms(),
 		);
@@ -284,7 +323,10 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The status `record` has now: a pending record past its deadline is expired.
-	fn status_now(record: RecordId, anchor: &RecordAnchor<T::AccountId>) -> RecordStatus {
+	pub(crate) fn status_now(
+		record: RecordId,
+		anchor: &RecordAnchor<T::AccountId>,
+	) -> RecordStatus {
 		if anchor.status == RecordStatus::Pending && Self::pending_expired(record) {
 			RecordStatus::Expired
 		} else {
@@ -303,6 +345,8 @@ impl<T: Config> Pallet<T> {
 			T::Access::acts_for(&who, &anchor.patient) || who == anchor.author,
 			Error::<T>::NotKeyHolder
 		);
+		ensure!(reader != anchor.patient && reader != anchor.hospital, Error::<T>::ProtectedKey);
+		ensure!(!WrappedKeys::<T>::contains_key(record, &reader), Error::<T>::KeyAlreadyHeld);
 		match anchor.status {
 			RecordStatus::Confirmed => {}
 			RecordStatus::Erased => return Err(Error::<T>::RecordErased.into()),
@@ -311,10 +355,8 @@ impl<T: Config> Pallet<T> {
 		let basis =
 			T::Access::can_access(&reader, &anchor.patient, AccessTarget::Record(record), None)
 				.map_err(|_| Error::<T>::ReaderHasNoAccess)?;
-		if !WrappedKeys::<T>::contains_key(record, &reader) {
-			ensure!(anchor.readers < T::MaxReadersPerRecord::get(), Error::<T>::TooManyReaders);
-			anchor.readers = anchor.readers.saturating_add(1);
-		}
+		ensure!(anchor.readers < T::MaxReadersPerRecord::get(), Error::<T>::TooManyReaders);
+		anchor.readers = anchor.readers.saturating_add(1);
 		WrappedKeys::<T>::insert(record, &reader, wrapped_key);
 		let patient = anchor.patient.clone();
 		Records::<T>::insert(record, anchor);
@@ -330,7 +372,7 @@ impl<T: Config> Pallet<T> {
 		reader: T::AccountId,
 	) -> DispatchResult {
 		let mut anchor = Self::anchor_for_patient_side(&who, record)?;
-		ensure!(reader != anchor.patient, Error::<T>::ProtectedKey);
+		ensure!(reader != anchor.patient && reader != anchor.hospital, Error::<T>::ProtectedKey);
 		ensure!(WrappedKeys::<T>::contains_key(record, &reader), Error::<T>::NoReaderKey);
 		WrappedKeys::<T>::remove(record, &reader);
 		anchor.readers = anchor.readers.saturating_sub(1);
@@ -344,6 +386,7 @@ impl<T: Config> Pallet<T> {
 		let mut anchor = Self::anchor_for_patient_side(&who, record)?;
 		ensure!(anchor.status != RecordStatus::Erased, Error::<T>::RecordErased);
 		let removed = WrappedKeys::<T>::clear_prefix(record, anchor.readers, None).unique;
+		Escrow::<T>::remove(record);
 		ConfirmBy::<T>::remove(record);
 		anchor.status = RecordStatus::Erased;
 		anchor.cid = None;
@@ -366,7 +409,15 @@ impl<T: Config> Pallet<T> {
 		let id = NextRecordId::<T>::get();
 		let digest = sp_io::hashing::sha2_256(&id.to_le_bytes());
 		let key = alloc::vec![7u8; T::MaxWrappedKeyLen::get() as usize];
-		let content = Self::content(ContentId::from_sha256(digest), digest, key.clone(), key)?;
+		let hospital = T::Registry::hospital_of(author).ok_or(Error::<T>::NotAnActiveDoctor)?;
+		let holders = Self::escrow_policy(&hospital).holders.len();
+		let keys = RecordKeys {
+			patient: key.clone(),
+			author: key.clone(),
+			custodian: key.clone(),
+			escrow: alloc::vec![key; holders],
+		};
+		let content = Self::content(ContentId::from_sha256(digest), digest, keys)?;
 		Self::do_create(author.clone(), patient.clone(), Category::Condition, content)?;
 		Self::do_answer(patient.clone(), id, None)?;
 		Ok(id)

@@ -7,9 +7,11 @@
 //!
 //! A doctor's client builds the record as a FHIR R4 Bundle, encrypts it with a fresh
 //! symmetric key, stores the ciphertext off chain under its content id (CIDv1, raw,
-//! sha2-256), and wraps the key to the patient's and its own x25519 keys. This pallet
-//! anchors that record: patient, author, hospital, [`Category`], content id, SHA-256 of
-//! the ciphertext, time, version, and the wrapped keys.
+//! sha2-256), and wraps the key to the patient, to itself and to its hospital's custody
+//! key, and escrows Shamir shares of it with the other hospitals ([`RecordKeys`]). This
+//! pallet anchors that record: patient, author, hospital, [`Category`], content id,
+//! SHA-256 of the ciphertext, time, version, and the wrapped keys. The custody model is
+//! `docs/keys.md`.
 //!
 //! - **Writing** needs an active doctor of an active hospital, an active patient, and a
 //!   treating relationship: a treatment grant covering the category (to the doctor or
@@ -20,10 +22,17 @@
 //! - **Versions**: a record is never overwritten. Its author amends a confirmed record
 //!   by anchoring a new version linked to the previous one; all versions share the first
 //!   version's id as `root`.
-//! - **Wrapped keys**: one small bounded blob per (record, reader). The patient's and the
-//!   author's come with the record; the patient (or a guardian, or the author) hands the
-//!   key to more readers, but only to readers the consent pallet says may access the
-//!   record — and every such release is in the patient's audit trail.
+//! - **Wrapped keys**: one small bounded blob per (record, reader). The patient's, the
+//!   author's and the custodian hospital's come with the record; the patient (or a
+//!   guardian, or the author) may hand the key to more readers, but only to readers the
+//!   consent pallet says may access the record, never over a key already held — and every
+//!   such release is in the patient's audit trail.
+//! - **Escrow**: with a council-set threshold `t ≥ 2`, one Shamir share of the key per
+//!   other consortium hospital, each wrapped to its custody key; `t` of them rebuild it.
+//! - **Key release**: a hospital node that re-wraps a key for a reader first records the
+//!   release with [`Pallet::release_key`]: the reader's signed request is checked again
+//!   here (signature, chain, age, replay, the record's state, consent), and the release is
+//!   appended to the patient's audit trail with its basis and the releasing hospital.
 //! - **Erasure**: the patient erases a version: its wrapped keys are deleted and its anchor
 //!   becomes a tombstone keeping only the ciphertext hash, for audit.
 //!
@@ -32,12 +41,21 @@
 //! - **Anchor** ([`RecordAnchor`]): the on-chain entry of one record version.
 //! - **Root**: the id of a record's first version.
 //! - **Wrapped key**: the record's symmetric key encrypted to one reader's x25519 key.
+//! - **Custodian**: the hospital of a version's author, whose nodes hold the key.
+//! - **Escrow holder**: another consortium hospital holding one share of the key.
+//!
+//! ## Calls
+//!
+//! `create`, `amend`, `confirm`, `reject`, `add_reader_key`, `remove_reader_key`, `erase`,
+//! `release_key` (a node's service account), `set_escrow_threshold` (the consortium).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
+mod escrow;
 mod functions;
+mod release;
 pub mod types;
 pub mod weights;
 
@@ -55,16 +73,22 @@ pub use types::*;
 pub use weights::WeightInfo;
 
 pub use ehr_primitives::records::{
-	Category, ContentId, Moment, RecordId, RecordRejection, RecordStatus,
+	Category, ContentId, Moment, RecordId, RecordKeys, RecordRejection, RecordStatus,
 };
 
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
-	use ehr_primitives::{records::AccessPolicy, registry::MemberRegistry};
+	use ehr_primitives::{
+		blobs::KeyRequest,
+		records::{AccessBasis, AccessPolicy},
+		registry::MemberRegistry,
+	};
 	use frame_support::{pallet_prelude::*, traits::UnixTime};
 	use frame_system::pallet_prelude::*;
+	use sp_core::H256;
+	use sp_runtime::traits::{IdentifyAccount, Verify};
 
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
@@ -100,12 +124,42 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxPageSize: Get<u32>;
 
+		/// The consortium's hospitals, sorted: the custodians and escrow holders.
+		type Hospitals: Get<Vec<Self::AccountId>>;
+
+		/// Sets the escrow threshold: the consortium (a two-thirds council motion).
+		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// A reader's signature of a key request.
+		type OffchainSignature: Verify<Signer = Self::SigningPublicKey> + Parameter;
+
+		/// The public key behind an [`Config::OffchainSignature`], identifying an account.
+		type SigningPublicKey: IdentifyAccount<AccountId = Self::AccountId>;
+
+		/// Most escrow holders of one record (the consortium's size bounds it).
+		#[pallet::constant]
+		type MaxEscrowHolders: Get<u32>;
+
+		/// How far a key request's `issued_at` may be from the block's time, in ms.
+		#[pallet::constant]
+		type MaxRequestAge: Get<Moment>;
+
+		/// How long released requests are remembered, in blocks, so none is released twice:
+		/// at least twice `MaxRequestAge` worth of blocks.
+		#[pallet::constant]
+		type ReleaseMemory: Get<BlockNumberFor<Self>>;
+
+		/// Most key releases one block may record (they are forgotten together).
+		#[pallet::constant]
+		type MaxReleasesPerBlock: Get<u32>;
+
 		/// Weights of this pallet's calls, measured by its benchmarks.
 		type WeightInfo: WeightInfo;
 
-		/// Sets up members and grants for the benchmarks.
+		/// Sets up members and grants, and signs key requests, for the benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
-		type BenchmarkHelper: ehr_primitives::records::BenchmarkSetup<Self::AccountId>;
+		type BenchmarkHelper: ehr_primitives::records::BenchmarkSetup<Self::AccountId>
+			+ ehr_primitives::registry::BenchmarkSigner<Self::AccountId, Self::OffchainSignature>;
 	}
 
 	/// Record anchors by id.
@@ -145,17 +199,52 @@ pub mod pallet {
 		BoundedVec<u8, T::MaxWrappedKeyLen>,
 	>;
 
+	/// Shares of a record key needed to rebuild it, when it is escrowed (0: no escrow).
+	#[pallet::storage]
+	pub type EscrowThreshold<T: Config> = StorageValue<_, u8, ValueQuery>;
+
+	/// The escrowed shares of each record version's key.
+	#[pallet::storage]
+	pub type Escrow<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		RecordId,
+		EscrowShares<T::AccountId, T::MaxWrappedKeyLen, T::MaxEscrowHolders>,
+	>;
+
+	/// Key requests released recently (by hash), with the block at whose start each is
+	/// forgotten: a request is released once.
+	#[pallet::storage]
+	pub type ReleasedRequests<T: Config> = StorageMap<_, Identity, H256, BlockNumberFor<T>>;
+
+	/// The requests forgotten at the start of each block.
+	#[pallet::storage]
+	pub type ReleaseExpiries<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<H256, T::MaxReleasesPerBlock>,
+		ValueQuery,
+	>;
+
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
 		/// Made-up anchors to start with, for benchmarks of a chain holding many records
 		/// (see [`SyntheticAnchors`]); none by default.
 		pub synthetic_anchors: Option<SyntheticAnchors<T::AccountId>>,
+		/// The escrow threshold to start with (0: no escrow; else at least 2).
+		pub escrow_threshold: u8,
 	}
 
 	#[pallet::genesis_build]
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
+			assert!(
+				self.escrow_threshold == 0 || self.escrow_threshold >= 2,
+				"an escrow threshold must be 0 (off) or at least 2"
+			);
+			EscrowThreshold::<T>::put(self.escrow_threshold);
 			if let Some(synthetic) = &self.synthetic_anchors {
 				Pallet::<T>::insert_synthetic_anchors(synthetic);
 			}
@@ -196,6 +285,17 @@ pub mod pallet {
 		ReaderKeyRemoved { record: RecordId, reader: T::AccountId, by: T::AccountId },
 		/// The patient erased a record version: a tombstone remains.
 		RecordErased { record: RecordId, patient: T::AccountId, by: T::AccountId },
+		/// A hospital's node recorded the release of a record's key to a reader, for the
+		/// reader's signed request `request` (its hash).
+		KeyReleaseRecorded {
+			request: H256,
+			record: RecordId,
+			reader: T::AccountId,
+			basis: AccessBasis,
+			hospital: T::AccountId,
+		},
+		/// The consortium set the escrow threshold of record keys written from now on.
+		EscrowThresholdSet { threshold: u8 },
 	}
 
 	#[pallet::error]
@@ -238,12 +338,40 @@ pub mod pallet {
 		TooManyReaders,
 		/// The reader holds no key to this record.
 		NoReaderKey,
-		/// The patient's own key cannot be removed; erase the record instead.
+		/// The patient's and the custodian's keys cannot be replaced or removed; erase the
+		/// record instead.
 		ProtectedKey,
+		/// The reader already holds a key to this record; wrapped keys are never overwritten.
+		KeyAlreadyHeld,
+		/// The escrow shares do not match the escrow policy: one per holder of
+		/// `RecordsApi::escrow_policy`, or none when escrow is off.
+		EscrowMismatch,
+		/// An escrow threshold must be 0 (off) or at least 2.
+		ThresholdTooLow,
+		/// Only the service account of an active hospital's node records key releases.
+		NotANodeAccount,
+		/// The key request was made for another chain.
+		WrongChain,
+		/// The key request was issued too far from the block's time (`MaxRequestAge`).
+		StaleRequest,
+		/// The key request is not signed by its reader.
+		BadRequestSignature,
+		/// This key request was released already.
+		RequestReplayed,
+		/// This block already records `MaxReleasesPerBlock` key releases; try the next.
+		TooManyReleases,
+		/// Only the patient, a guardian or the author get the key of a record that is not
+		/// confirmed.
+		NotReleasable,
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Forgets the key requests released `ReleaseMemory` blocks ago.
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			Self::forget_releases(now)
+		}
+
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()
@@ -252,38 +380,36 @@ pub mod pallet {
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Anchor a new record of `patient`, as its author. `patient_key` and `author_key` are
-		/// the record key wrapped to the patient's and the author's x25519 keys.
+		/// Anchor a new record of `patient`, as its author, with its key wrapped to the
+		/// patient, the author and the custodian, and escrowed (see [`RecordKeys`]).
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::create())]
+		#[pallet::weight(T::WeightInfo::create(keys.escrow.len() as u32))]
 		pub fn create(
 			origin: OriginFor<T>,
 			patient: T::AccountId,
 			category: Category,
 			cid: ContentId,
 			ciphertext_sha256: [u8; 32],
-			patient_key: Vec<u8>,
-			author_key: Vec<u8>,
+			keys: RecordKeys,
 		) -> DispatchResult {
 			let author = ensure_signed(origin)?;
-			let content = Self::content(cid, ciphertext_sha256, patient_key, author_key)?;
+			let content = Self::content(cid, ciphertext_sha256, keys)?;
 			Self::do_create(author, patient, category, content)
 		}
 
 		/// Anchor a new version of the record `previous` (its latest, confirmed version), as
-		/// its author.
+		/// its author, under a fresh key wrapped as for `create`.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::amend())]
+		#[pallet::weight(T::WeightInfo::amend(keys.escrow.len() as u32))]
 		pub fn amend(
 			origin: OriginFor<T>,
 			previous: RecordId,
 			cid: ContentId,
 			ciphertext_sha256: [u8; 32],
-			patient_key: Vec<u8>,
-			author_key: Vec<u8>,
+			keys: RecordKeys,
 		) -> DispatchResult {
 			let author = ensure_signed(origin)?;
-			let content = Self::content(cid, ciphertext_sha256, patient_key, author_key)?;
+			let content = Self::content(cid, ciphertext_sha256, keys)?;
 			Self::do_amend(author, previous, content)
 		}
 
@@ -308,7 +434,7 @@ pub mod pallet {
 		}
 
 		/// Hand a confirmed record's key, wrapped to `reader`'s x25519 key, to a reader the
-		/// patient has granted access (or who has emergency access).
+		/// patient has granted access (or who has emergency access) and who holds none yet.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::add_reader_key())]
 		pub fn add_reader_key(
@@ -342,6 +468,34 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let readers = Self::do_erase(who, record)?;
 			Ok(Some(T::WeightInfo::erase(readers)).into())
+		}
+
+		/// Record, as the service account of a hospital's node, that the node releases
+		/// `record`'s key to the reader of `request`, whose `signature` it carries. Every
+		/// condition of the release is checked here, at this block; the release is appended
+		/// to the patient's audit trail. Nodes hand out key material only once this is in a
+		/// block.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::release_key())]
+		pub fn release_key(
+			origin: OriginFor<T>,
+			request: KeyRequest<T::AccountId>,
+			signature: T::OffchainSignature,
+		) -> DispatchResult {
+			let node = ensure_signed(origin)?;
+			Self::do_release_key(node, request, &signature)
+		}
+
+		/// Set how many escrow shares rebuild a record key written from now on: 0 turns
+		/// escrow off, else at least 2. For the consortium.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::set_escrow_threshold())]
+		pub fn set_escrow_threshold(origin: OriginFor<T>, threshold: u8) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			ensure!(threshold == 0 || threshold >= 2, Error::<T>::ThresholdTooLow);
+			EscrowThreshold::<T>::put(threshold);
+			Self::deposit_event(Event::EscrowThresholdSet { threshold });
+			Ok(())
 		}
 	}
 }

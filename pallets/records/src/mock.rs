@@ -1,8 +1,9 @@
 //! A test runtime with the real registry, consent and records pallets.
 
 use crate as pallet_ehr_records;
+use ehr_primitives::blobs::KeyRequest;
 use ehr_primitives::{
-	records::{Category, ContentId, Purpose, RecordId},
+	records::{Category, ContentId, Purpose, RecordId, RecordKeys},
 	registry::Role,
 };
 use frame_support::{
@@ -12,6 +13,7 @@ use frame_support::{
 use pallet_ehr_consent::ScopeRequest;
 use pallet_ehr_registry::GenesisMember;
 use sp_io::hashing::sha2_256;
+use sp_runtime::testing::TestSignature;
 use sp_runtime::BuildStorage;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -54,7 +56,14 @@ impl pallet_ehr_registry::Config for Test {
 	type MaxApplicationsPerBlock = ConstU32<8>;
 	type MaxPowDifficulty = ConstU8<24>;
 	type MaxStaffPerHospital = ConstU32<100>;
+	type OffchainSignature = sp_runtime::testing::TestSignature;
+	type SigningPublicKey = sp_runtime::testing::UintAuthorityId;
+	type Recovery = ();
+	type NodeCalls = frame_support::traits::Everything;
+	type MaxPredecessors = ConstU32<4>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = pallet_ehr_registry::MockSigner;
 }
 
 impl pallet_ehr_consent::Config for Test {
@@ -80,9 +89,31 @@ impl crate::Config for Test {
 	type MaxReadersPerRecord = ConstU32<MAX_READERS>;
 	type PendingLifetime = PendingLifetime;
 	type MaxPageSize = ConstU32<MAX_PAGE>;
+	type Hospitals = RegisteredHospitals;
+	type AdminOrigin = frame_system::EnsureRoot<u64>;
+	type OffchainSignature = TestSignature;
+	type SigningPublicKey = sp_runtime::testing::UintAuthorityId;
+	type MaxEscrowHolders = ConstU32<MAX_ESCROW>;
+	type MaxRequestAge = ConstU64<MAX_REQUEST_AGE>;
+	type ReleaseMemory = ConstU64<RELEASE_MEMORY>;
+	type MaxReleasesPerBlock = ConstU32<MAX_RELEASES>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchmarkSetup;
+}
+
+/// The consortium's hospitals: every registry member with the hospital role.
+pub struct RegisteredHospitals;
+
+impl frame_support::traits::Get<Vec<u64>> for RegisteredHospitals {
+	fn get() -> Vec<u64> {
+		let mut hospitals: Vec<u64> = pallet_ehr_registry::Members::<Test>::iter()
+			.filter(|(_, m)| m.role == Role::Hospital)
+			.map(|(who, _)| who)
+			.collect();
+		hospitals.sort();
+		hospitals
+	}
 }
 
 /// Members, grants and records through the real pallets.
@@ -92,8 +123,11 @@ pub struct BenchmarkSetup;
 #[cfg(feature = "runtime-benchmarks")]
 impl ehr_primitives::records::BenchmarkSetup<u64> for BenchmarkSetup {
 	fn register(who: &u64, role: Role, hospital: Option<&u64>) {
-		Registry::register_member(&GenesisMember::placeholder(*who, role, hospital.copied()))
-			.expect("member registers");
+		let mut member = GenesisMember::placeholder(*who, role, hospital.copied());
+		if role == Role::Hospital {
+			member.encryption_key = [*who as u8; 32];
+		}
+		Registry::register_member(&member).expect("member registers");
 	}
 
 	fn grant_all(patient: &u64, grantee: &u64, purpose: Purpose) {
@@ -113,8 +147,25 @@ impl ehr_primitives::records::BenchmarkSetup<u64> for BenchmarkSetup {
 	}
 }
 
+#[cfg(feature = "runtime-benchmarks")]
+impl ehr_primitives::registry::BenchmarkSigner<u64, TestSignature> for BenchmarkSetup {
+	fn signer(seed: u32) -> u64 {
+		<pallet_ehr_registry::MockSigner as ehr_primitives::registry::BenchmarkSigner<
+			u64,
+			TestSignature,
+		>>::signer(seed)
+	}
+	fn sign(signer: &u64, payload: &[u8]) -> TestSignature {
+		TestSignature(*signer, payload.to_vec())
+	}
+}
+
 pub const MAX_KEY_LEN: u32 = 80;
-pub const MAX_READERS: u32 = 4;
+pub const MAX_ESCROW: u32 = 4;
+pub const MAX_REQUEST_AGE: u64 = 5 * 60 * 1000;
+pub const RELEASE_MEMORY: u64 = 10;
+pub const MAX_RELEASES: u32 = 3;
+pub const MAX_READERS: u32 = 5;
 pub const MAX_PAGE: u32 = 10;
 pub const PENDING_LIFETIME: u64 = 20;
 pub const BREAK_GLASS_MS: u64 = 4 * 3600 * 1000;
@@ -125,6 +176,8 @@ pub const YEAR_MS: u64 = 365 * 24 * HOUR_MS;
 
 pub const HOSPITAL: u64 = 1;
 pub const OTHER_HOSPITAL: u64 = 2;
+/// A third hospital, so that HOSPITAL's records can be escrowed 2 of 2.
+pub const THIRD_HOSPITAL: u64 = 5;
 pub const ADMIN: u64 = 3;
 pub const DOCTOR: u64 = 10;
 pub const OTHER_DOCTOR: u64 = 11;
@@ -133,13 +186,24 @@ pub const PATIENT: u64 = 20;
 pub const OTHER_PATIENT: u64 = 21;
 pub const RELATIVE: u64 = 22;
 pub const INSURER: u64 = 30;
+/// The service account of HOSPITAL's node.
+pub const NODE: u64 = 40;
+/// The service account of OTHER_HOSPITAL's node.
+pub const OTHER_NODE: u64 = 41;
 pub const OUTSIDER: u64 = 99;
 
-/// A member whose doctor credential expires a year after the tests' clock starts.
+/// A member whose doctor credential expires a year after the tests' clock starts; a
+/// hospital has a custody key of its own (not the placeholder), so it can hold escrow.
 fn member(account: u64, role: Role, hospital: Option<u64>) -> GenesisMember<u64> {
+	let placeholder = GenesisMember::placeholder(account, role, hospital);
 	GenesisMember {
 		credential_expires_at: (role == Role::Doctor).then_some(NOW + YEAR_MS),
-		..GenesisMember::placeholder(account, role, hospital)
+		encryption_key: if role == Role::Hospital {
+			[account as u8; 32]
+		} else {
+			placeholder.encryption_key
+		},
+		..placeholder
 	}
 }
 
@@ -157,6 +221,7 @@ pub fn build_with(records: crate::GenesisConfig<Test>) -> sp_io::TestExternaliti
 			members: vec![
 				member(HOSPITAL, Role::Hospital, None),
 				member(OTHER_HOSPITAL, Role::Hospital, None),
+				member(THIRD_HOSPITAL, Role::Hospital, None),
 				member(ADMIN, Role::Admin, Some(HOSPITAL)),
 				member(DOCTOR, Role::Doctor, Some(HOSPITAL)),
 				member(COLLEAGUE, Role::Doctor, Some(HOSPITAL)),
@@ -165,6 +230,8 @@ pub fn build_with(records: crate::GenesisConfig<Test>) -> sp_io::TestExternaliti
 				member(OTHER_PATIENT, Role::Patient, Some(HOSPITAL)),
 				member(RELATIVE, Role::Patient, Some(HOSPITAL)),
 				member(INSURER, Role::Insurer, None),
+				member(NODE, Role::Node, Some(HOSPITAL)),
+				member(OTHER_NODE, Role::Node, Some(OTHER_HOSPITAL)),
 			],
 			pow_difficulty: 0,
 		},
@@ -214,6 +281,23 @@ pub fn last_event() -> RuntimeEvent {
 	System::events().pop().expect("an event").event
 }
 
+/// `reader`'s request for the key of `record`, issued now.
+pub fn key_request(reader: u64, record: RecordId, purpose: Purpose) -> KeyRequest<u64> {
+	KeyRequest {
+		genesis: sp_core::H256::from_slice(System::block_hash(0).as_ref()),
+		reader,
+		record,
+		purpose,
+		recipient: [reader as u8; 32],
+		issued_at: pallet_timestamp::Now::<Test>::get(),
+	}
+}
+
+/// `signer`'s signature of `request`.
+pub fn signed_by(signer: u64, request: &KeyRequest<u64>) -> TestSignature {
+	TestSignature(signer, request.signing_payload())
+}
+
 /// A stand-in ciphertext: tests do not need real encryption, only bytes that are not the
 /// plaintext (the client's encryption is tested with the client).
 pub fn seal(plaintext: &[u8], key: u8) -> Vec<u8> {
@@ -231,18 +315,38 @@ pub fn wrapped(reader: u64) -> Vec<u8> {
 	vec![reader as u8; 72]
 }
 
+/// Keys with the patient's and author's copies given, the custodian's for HOSPITAL and the
+/// escrow HOSPITAL's policy asks for.
+pub fn keys_of(patient: Vec<u8>, author: Vec<u8>) -> RecordKeys {
+	RecordKeys { patient, author, ..keys(0, 0, HOSPITAL) }
+}
+
+/// The keys of a record by `author` (a doctor of `custodian`) of `patient`, with the
+/// escrow shares the escrow policy asks for now.
+pub fn keys(patient: u64, author: u64, custodian: u64) -> RecordKeys {
+	let holders = Records::escrow_policy(&custodian).holders;
+	RecordKeys {
+		patient: wrapped(patient),
+		author: wrapped(author),
+		custodian: wrapped(custodian),
+		escrow: holders.iter().map(|(holder, _)| wrapped(*holder)).collect(),
+	}
+}
+
 /// `author` anchors a record of `patient` whose (sealed) content is `text`.
 pub fn create_with(author: u64, patient: u64, category: Category, text: &[u8]) -> RecordId {
 	let id = crate::NextRecordId::<Test>::get();
 	let (cid, hash) = address(&seal(text, 0x5a));
+	let custodian = pallet_ehr_registry::Members::<Test>::get(author)
+		.and_then(|m| m.hospital)
+		.unwrap_or(HOSPITAL);
 	assert_ok!(Records::create(
 		signed(author),
 		patient,
 		category,
 		cid,
 		hash,
-		wrapped(patient),
-		wrapped(author)
+		keys(patient, author, custodian)
 	));
 	id
 }

@@ -2,6 +2,9 @@
 
 use codec::{Decode, Encode, MaxEncodedLen};
 use ehr_primitives::records::{Category, ContentId, Moment, RecordId, RecordStatus};
+use frame_support::{
+	pallet_prelude::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+};
 use scale_info::TypeInfo;
 
 /// The on-chain anchor of one version of a health record. The record itself — a FHIR R4
@@ -30,6 +33,21 @@ pub struct RecordAnchor<AccountId> {
 	pub status: RecordStatus,
 	/// How many readers hold a wrapped key to it.
 	pub readers: u32,
+}
+
+/// A record key's escrow: `threshold` of these shares, each wrapped to its holder
+/// hospital's custody key, rebuild it.
+#[derive(
+	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
+)]
+#[scale_info(skip_type_params(MaxKeyLen, MaxHolders))]
+#[codec(mel_bound(AccountId: MaxEncodedLen))]
+pub struct EscrowShares<AccountId, MaxKeyLen: Get<u32>, MaxHolders: Get<u32>>
+where
+	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+{
+	pub threshold: u8,
+	pub shares: BoundedVec<(AccountId, BoundedVec<u8, MaxKeyLen>), MaxHolders>,
 }
 
 /// Made-up record anchors a chain starts with, for measuring how the chain behaves when it

@@ -38,13 +38,16 @@ use core::marker::PhantomData;
 
 /// The weight of each call of `pallet_ehr_records`.
 pub trait WeightInfo {
-	fn create() -> Weight;
-	fn amend() -> Weight;
+	fn create(e: u32, ) -> Weight;
+	fn amend(e: u32, ) -> Weight;
 	fn confirm() -> Weight;
 	fn reject() -> Weight;
 	fn add_reader_key() -> Weight;
 	fn remove_reader_key() -> Weight;
 	fn erase(n: u32, ) -> Weight;
+	fn release_key() -> Weight;
+	fn set_escrow_threshold() -> Weight;
+	fn forget_releases(n: u32, ) -> Weight;
 }
 
 /// Measured weights, with storage costs taken from the runtime's `DbWeight`.
@@ -76,12 +79,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::LatestVersion` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::AuditTrail` (r:0 w:1)
 	/// Proof: `Consent::AuditTrail` (`max_values`: None, `max_size`: Some(126), added: 2601, mode: `MaxEncodedLen`)
-	fn create() -> Weight {
+	fn create(e: u32, ) -> Weight {
 		// Proof size: measured `942`, estimated `11190`.
 		// Minimum execution time: 87_440_000 picoseconds.
 		Weight::from_parts(94_010_000, 11190)
-			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(10_u64))
+			.saturating_add(T::DbWeight::get().reads(12_u64))
+			.saturating_add(T::DbWeight::get().writes(12_u64))
+			// The escrow shares and their holders' registry entries (not yet measured:
+			// estimated from the wrapped keys' cost).
+			.saturating_add(Weight::from_parts(2_000_000, 2840).saturating_mul(e.into()))
+			.saturating_add(T::DbWeight::get().reads(e.into()))
 	}
 	/// Storage: `Records::Records` (r:1 w:1)
 	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(217), added: 2692, mode: `MaxEncodedLen`)
@@ -109,12 +116,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::PatientRecords` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::AuditTrail` (r:0 w:1)
 	/// Proof: `Consent::AuditTrail` (`max_values`: None, `max_size`: Some(126), added: 2601, mode: `MaxEncodedLen`)
-	fn amend() -> Weight {
+	fn amend(e: u32, ) -> Weight {
 		// Proof size: measured `1506`, estimated `11190`.
 		// Minimum execution time: 104_305_000 picoseconds.
 		Weight::from_parts(111_686_000, 11190)
-			.saturating_add(T::DbWeight::get().reads(12_u64))
-			.saturating_add(T::DbWeight::get().writes(10_u64))
+			.saturating_add(T::DbWeight::get().reads(14_u64))
+			.saturating_add(T::DbWeight::get().writes(12_u64))
+			// The escrow shares and their holders' registry entries (not yet measured:
+			// estimated from the wrapped keys' cost).
+			.saturating_add(Weight::from_parts(2_000_000, 2840).saturating_mul(e.into()))
+			.saturating_add(T::DbWeight::get().reads(e.into()))
 	}
 	/// Storage: `Records::Records` (r:1 w:1)
 	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(217), added: 2692, mode: `MaxEncodedLen`)
@@ -208,19 +219,48 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2669).saturating_mul(n.into()))
 	}
+	/// Not yet measured: estimated from `record_access` plus an sr25519 verification and
+	/// the replay memory. `Registry::Members` (r:4), `System::BlockHash` (r:1),
+	/// `Timestamp::Now` (r:1), `Records::ReleasedRequests` (r:1 w:1), `Records::Records`
+	/// (r:1), `Consent::*` (r:3), `Records::ReleaseExpiries` (r:1 w:1),
+	/// `Consent::AuditLength` (r:1 w:1), `Consent::AuditTrail` (w:1).
+	fn release_key() -> Weight {
+		Weight::from_parts(160_000_000, 12000)
+			.saturating_add(T::DbWeight::get().reads(14_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	fn set_escrow_threshold() -> Weight {
+		Weight::from_parts(6_000_000, 0)
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	fn forget_releases(n: u32, ) -> Weight {
+		Weight::from_parts(5_000_000, 3000)
+			.saturating_add(Weight::from_parts(4_000_000, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
+	}
 }
 
 /// The same weights with ParityDB's storage costs, for tests and mock runtimes.
 impl WeightInfo for () {
-	fn create() -> Weight {
+	fn create(e: u32, ) -> Weight {
 		Weight::from_parts(94_010_000, 11190)
-			.saturating_add(ParityDbWeight::get().reads(10_u64))
-			.saturating_add(ParityDbWeight::get().writes(10_u64))
-	}
-	fn amend() -> Weight {
-		Weight::from_parts(111_686_000, 11190)
 			.saturating_add(ParityDbWeight::get().reads(12_u64))
-			.saturating_add(ParityDbWeight::get().writes(10_u64))
+			.saturating_add(ParityDbWeight::get().writes(12_u64))
+			// The escrow shares and their holders' registry entries (not yet measured:
+			// estimated from the wrapped keys' cost).
+			.saturating_add(Weight::from_parts(2_000_000, 2840).saturating_mul(e.into()))
+			.saturating_add(ParityDbWeight::get().reads(e.into()))
+	}
+	fn amend(e: u32, ) -> Weight {
+		Weight::from_parts(111_686_000, 11190)
+			.saturating_add(ParityDbWeight::get().reads(14_u64))
+			.saturating_add(ParityDbWeight::get().writes(12_u64))
+			// The escrow shares and their holders' registry entries (not yet measured:
+			// estimated from the wrapped keys' cost).
+			.saturating_add(Weight::from_parts(2_000_000, 2840).saturating_mul(e.into()))
+			.saturating_add(ParityDbWeight::get().reads(e.into()))
 	}
 	fn confirm() -> Weight {
 		Weight::from_parts(39_549_000, 3682)
@@ -250,5 +290,26 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2669).saturating_mul(n.into()))
+	}
+	/// Not yet measured: estimated from `record_access` plus an sr25519 verification and
+	/// the replay memory. `Registry::Members` (r:4), `System::BlockHash` (r:1),
+	/// `Timestamp::Now` (r:1), `Records::ReleasedRequests` (r:1 w:1), `Records::Records`
+	/// (r:1), `Consent::*` (r:3), `Records::ReleaseExpiries` (r:1 w:1),
+	/// `Consent::AuditLength` (r:1 w:1), `Consent::AuditTrail` (w:1).
+	fn release_key() -> Weight {
+		Weight::from_parts(160_000_000, 12000)
+			.saturating_add(ParityDbWeight::get().reads(14_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	fn set_escrow_threshold() -> Weight {
+		Weight::from_parts(6_000_000, 0)
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	fn forget_releases(n: u32, ) -> Weight {
+		Weight::from_parts(5_000_000, 3000)
+			.saturating_add(Weight::from_parts(4_000_000, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(1_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 	}
 }

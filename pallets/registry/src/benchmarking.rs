@@ -4,7 +4,9 @@
 use super::*;
 use crate::pallet::{Applications, Members, PowDifficulty};
 use alloc::vec;
-use ehr_primitives::registry::{ApplicantRole, EncryptionKey, ProfileCommitment, Role};
+use ehr_primitives::registry::{
+	ApplicantRole, BenchmarkSigner, EncryptionKey, ProfileCommitment, RegistrationConsent, Role,
+};
 use frame_benchmarking::v2::*;
 use frame_support::traits::{EnsureOrigin, Get};
 use frame_system::RawOrigin as SystemOrigin;
@@ -58,6 +60,27 @@ fn member<T: Config>(
 	}
 	.expect("activation");
 	who
+}
+
+/// A new account that can sign, and its proof of registration as `role` at `hospital`.
+fn signing_account<T: Config>(
+	seed: u32,
+	role: Role,
+	hospital: &T::AccountId,
+	keys: (ProfileCommitment, EncryptionKey),
+) -> (T::AccountId, T::OffchainSignature) {
+	let who = T::BenchmarkHelper::signer(seed);
+	let consent = RegistrationConsent {
+		genesis: Pallet::<T>::genesis_hash(),
+		account: who.clone(),
+		role,
+		hospital: hospital.clone(),
+		profile_commitment: keys.0,
+		encryption_key: keys.1,
+		tenure: crate::Tenures::<T>::get(&who),
+	};
+	let proof = T::BenchmarkHelper::sign(&who, &consent.signing_payload());
+	(who, proof)
 }
 
 fn far_future<T: Config>() -> Moment {
@@ -140,12 +163,39 @@ mod benchmarks {
 	#[benchmark]
 	fn appoint_admin() {
 		let hospital = hospital::<T>(1);
-		let admin: T::AccountId = account("admin", 0, 0);
+		let keys = (commitment(3), encryption_key(3));
+		let (admin, proof) = signing_account::<T>(3, Role::Admin, &hospital, keys);
 
 		#[extrinsic_call]
-		_(SystemOrigin::Signed(hospital), admin.clone(), commitment(3), encryption_key(3));
+		_(SystemOrigin::Signed(hospital), admin.clone(), keys.0, keys.1, proof);
 
 		assert!(Members::<T>::contains_key(&admin));
+	}
+
+	#[benchmark]
+	fn appoint_node() {
+		let hospital = hospital::<T>(1);
+		let node = T::BenchmarkHelper::signer(5);
+		let keys = Pallet::<T>::node_keys(&node);
+		let (node, proof) = signing_account::<T>(5, Role::Node, &hospital, keys);
+
+		#[extrinsic_call]
+		_(SystemOrigin::Signed(hospital), node.clone(), proof);
+
+		assert!(Members::<T>::contains_key(&node));
+	}
+
+	#[benchmark]
+	fn hand_over() {
+		let hospital = hospital::<T>(1);
+		let lost = member::<T>("lost", ApplicantRole::Patient, &hospital);
+		let successor = member::<T>("successor", ApplicantRole::Patient, &hospital);
+		T::BenchmarkHelper::recovered(&lost, &successor);
+
+		#[extrinsic_call]
+		_(SystemOrigin::Signed(lost.clone()), successor.clone());
+
+		assert_eq!(crate::Successors::<T>::get(&lost), Some(successor));
 	}
 
 	#[benchmark]
@@ -189,10 +239,11 @@ mod benchmarks {
 	#[benchmark]
 	fn register_patient() {
 		let hospital = hospital::<T>(1);
-		let patient: T::AccountId = account("patient", 0, 0);
+		let keys = (commitment(4), encryption_key(4));
+		let (patient, proof) = signing_account::<T>(4, Role::Patient, &hospital, keys);
 
 		#[extrinsic_call]
-		_(SystemOrigin::Signed(hospital), patient.clone(), commitment(4), encryption_key(4));
+		_(SystemOrigin::Signed(hospital), patient.clone(), keys.0, keys.1, proof);
 
 		assert!(Members::<T>::contains_key(&patient));
 	}

@@ -5,7 +5,7 @@ use codec::{Decode, DecodeWithMemTracking, Encode};
 use frame_support::{
 	dispatch::DispatchInfo,
 	pallet_prelude::{TransactionSource, TypeInfo, Weight},
-	traits::{Get, IsSubType},
+	traits::{Contains, Get, IsSubType},
 	DefaultNoBound,
 };
 use sp_runtime::{
@@ -19,10 +19,11 @@ use sp_runtime::{
 	DispatchError, SaturatedConversion,
 };
 
-/// Admits a signed transaction only if its signer is a member who may act now, or an
-/// account with no standing whose call is a valid application (proof of work included)
-/// or the withdrawal of its own pending application. A suspended patient may still
-/// deregister. Everything else is refused in the pool with
+/// Admits a signed transaction only if its signer is a member who may act now (a node
+/// service account only for the calls its node needs), or an account with no standing
+/// whose call is a valid application (proof of work included) or the withdrawal of its
+/// own pending application. A suspended patient may still deregister; a recovered account
+/// may do nothing (its inheritor acts for it). Everything else is refused in the pool with
 /// `InvalidTransaction::Custom(code)`, `code` being the index of the matching registry
 /// [`Error`] variant (`NotMember`, `Suspended`, `CredentialExpired`, ...).
 ///
@@ -64,6 +65,7 @@ fn inability_error<T: Config>(inability: Inability) -> Error<T> {
 		Inability::Suspended => Error::<T>::Suspended,
 		Inability::CredentialExpired => Error::<T>::CredentialExpired,
 		Inability::HospitalInactive => Error::<T>::HospitalInactive,
+		Inability::Recovered => Error::<T>::AccountRecovered,
 	}
 }
 
@@ -104,6 +106,10 @@ where
 		let registry_call = call.is_sub_type();
 
 		match Pallet::<T>::acting_role(&who) {
+			// A node's service account records what its node served, and nothing else.
+			Ok(Role::Node) if !T::NodeCalls::contains(call) => {
+				Err(refusal::<T>(Error::NotANodeCall))
+			}
 			Ok(_) => {
 				if let Some(Call::apply { .. }) = registry_call {
 					return Err(refusal::<T>(Error::AlreadyMember));

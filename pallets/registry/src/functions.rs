@@ -5,8 +5,9 @@
 use crate::{pallet::*, pow, types::*, weights::WeightInfo};
 use alloc::vec::Vec;
 use ehr_primitives::registry::{
-	ApplicantRole, EncryptionKey, Inability, MemberStatus, PendingApplication, ProfileCommitment,
-	Role, Standing,
+	placeholder_encryption_key, placeholder_profile_commitment, verifies, ApplicantRole,
+	EncryptionKey, Inability, MemberStatus, PendingApplication, ProfileCommitment,
+	RegistrationConsent, Role, Standing,
 };
 use frame_support::{
 	ensure,
@@ -14,7 +15,10 @@ use frame_support::{
 	traits::{EnsureOrigin, UnixTime},
 };
 use frame_system::pallet_prelude::*;
-use sp_runtime::{traits::Saturating, DispatchError, DispatchResult};
+use sp_runtime::{
+	traits::{Saturating, Zero},
+	DispatchError, DispatchResult,
+};
 
 /// The member record type of a runtime.
 pub type MemberOf<T> = MemberInfo<
@@ -31,15 +35,17 @@ impl<T: Config> Pallet<T> {
 
 	/// Whether `member` may act now, or why not.
 	fn inability_of(member: &MemberOf<T>) -> Option<Inability> {
-		if member.status != MemberStatus::Active {
-			return Some(Inability::Suspended);
+		match member.status {
+			MemberStatus::Active => {}
+			MemberStatus::Suspended => return Some(Inability::Suspended),
+			MemberStatus::Recovered => return Some(Inability::Recovered),
 		}
 		if let Some(credential) = &member.credential {
 			if credential.expires_at <= Self::now_ms() {
 				return Some(Inability::CredentialExpired);
 			}
 		}
-		if matches!(member.role, Role::Doctor | Role::Admin) {
+		if matches!(member.role, Role::Doctor | Role::Admin | Role::Node) {
 			let hospital_active = member
 				.hospital
 				.as_ref()
@@ -91,12 +97,56 @@ impl<T: Config> Pallet<T> {
 		let caller = ensure_signed(origin)?;
 		let info = Members::<T>::get(member).ok_or(Error::<T>::NotMember)?;
 		let hospital = match info.role {
-			Role::Doctor | Role::Admin | Role::Patient => info.hospital,
+			Role::Doctor | Role::Admin | Role::Node | Role::Patient => info.hospital,
 			Role::Hospital | Role::Insurer => None,
 		}
 		.ok_or(Error::<T>::NoAuthority)?;
 		ensure!(Self::is_staff_of(&caller, &hospital), Error::<T>::NoAuthority);
 		Ok(Actor::Member(caller))
+	}
+
+	/// Who may remove `member`: as [`Self::ensure_authority`], except that a patient's
+	/// membership is the patient's: only the admin origin removes one (staff may suspend).
+	pub(crate) fn ensure_removal_authority(
+		origin: OriginFor<T>,
+		member: &T::AccountId,
+	) -> Result<Actor<T::AccountId>, DispatchError> {
+		if Members::<T>::get(member).is_some_and(|m| m.role == Role::Patient) {
+			T::AdminOrigin::ensure_origin(origin).map_err(|_| Error::<T>::NoAuthority)?;
+			return Ok(Actor::Consortium);
+		}
+		Self::ensure_authority(origin, member)
+	}
+
+	/// The genesis block's hash, which binds off-chain signatures to this chain.
+	pub(crate) fn genesis_hash() -> T::Hash {
+		frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero())
+	}
+
+	/// Checks that `proof` is `account`'s signature of its registration as `role` at
+	/// `hospital` with these keys, at its next tenure, on this chain.
+	pub(crate) fn ensure_registration_proof(
+		account: &T::AccountId,
+		role: Role,
+		hospital: &T::AccountId,
+		profile_commitment: &ProfileCommitment,
+		encryption_key: &EncryptionKey,
+		proof: &T::OffchainSignature,
+	) -> Result<(), Error<T>> {
+		let consent = RegistrationConsent {
+			genesis: Self::genesis_hash(),
+			account: account.clone(),
+			role,
+			hospital: hospital.clone(),
+			profile_commitment: *profile_commitment,
+			encryption_key: *encryption_key,
+			tenure: Tenures::<T>::get(account),
+		};
+		ensure!(
+			verifies(&consent.signing_payload(), proof, account),
+			Error::<T>::BadRegistrationProof
+		);
+		Ok(())
 	}
 
 	fn ensure_valid_keys(
@@ -169,9 +219,12 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Stores a new member and gives it the provider reference that lets it hold a nonce.
+	/// Stores a new member, starts its next tenure and gives it the provider reference that
+	/// lets it hold a nonce.
 	fn insert_member(who: &T::AccountId, member: MemberOf<T>) -> Result<(), Error<T>> {
-		if let (Role::Doctor | Role::Admin, Some(hospital)) = (member.role, &member.hospital) {
+		if let (Role::Doctor | Role::Admin | Role::Node, Some(hospital)) =
+			(member.role, &member.hospital)
+		{
 			StaffCount::<T>::try_mutate(hospital, |count| {
 				ensure!(*count < T::MaxStaffPerHospital::get(), Error::<T>::TooManyStaff);
 				*count = count.saturating_add(1);
@@ -179,6 +232,7 @@ impl<T: Config> Pallet<T> {
 			})?;
 		}
 		Members::<T>::insert(who, member);
+		Tenures::<T>::mutate(who, |tenure| *tenure = tenure.saturating_add(1));
 		frame_system::Pallet::<T>::inc_providers(who);
 		Ok(())
 	}
@@ -206,7 +260,9 @@ impl<T: Config> Pallet<T> {
 	fn remove_member(who: &T::AccountId, member: &MemberOf<T>) -> DispatchResult {
 		frame_system::Pallet::<T>::dec_providers(who)?;
 		Members::<T>::remove(who);
-		if let (Role::Doctor | Role::Admin, Some(hospital)) = (member.role, &member.hospital) {
+		if let (Role::Doctor | Role::Admin | Role::Node, Some(hospital)) =
+			(member.role, &member.hospital)
+		{
 			StaffCount::<T>::mutate_exists(hospital, |count| {
 				*count = count.map(|c| c.saturating_sub(1)).filter(|c| *c > 0);
 			});
@@ -274,19 +330,33 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// The caller, if it is a hospital that may act now.
+	fn ensure_acting_hospital(hospital: &T::AccountId) -> Result<(), Error<T>> {
+		match Self::acting_role(hospital) {
+			Ok(Role::Hospital) => Ok(()),
+			Err(Inability::Suspended) => Err(Error::<T>::Suspended),
+			_ => Err(Error::<T>::NotAHospital),
+		}
+	}
+
 	pub(crate) fn do_appoint_admin(
 		hospital: T::AccountId,
 		admin: T::AccountId,
 		profile_commitment: ProfileCommitment,
 		encryption_key: EncryptionKey,
+		proof: &T::OffchainSignature,
 	) -> DispatchResult {
-		match Self::acting_role(&hospital) {
-			Ok(Role::Hospital) => {}
-			Err(Inability::Suspended) => return Err(Error::<T>::Suspended.into()),
-			_ => return Err(Error::<T>::NotAHospital.into()),
-		}
+		Self::ensure_acting_hospital(&hospital)?;
 		Self::ensure_no_standing(&admin)?;
 		Self::ensure_valid_keys(&profile_commitment, &encryption_key)?;
+		Self::ensure_registration_proof(
+			&admin,
+			Role::Admin,
+			&hospital,
+			&profile_commitment,
+			&encryption_key,
+			proof,
+		)?;
 		Self::insert_member(
 			&admin,
 			Self::new_member(
@@ -384,10 +454,19 @@ impl<T: Config> Pallet<T> {
 		patient: T::AccountId,
 		profile_commitment: ProfileCommitment,
 		encryption_key: EncryptionKey,
+		proof: &T::OffchainSignature,
 	) -> DispatchResult {
 		let hospital = Self::staff_hospital(&staff)?;
 		Self::ensure_no_standing(&patient)?;
 		Self::ensure_valid_keys(&profile_commitment, &encryption_key)?;
+		Self::ensure_registration_proof(
+			&patient,
+			Role::Patient,
+			&hospital,
+			&profile_commitment,
+			&encryption_key,
+			proof,
+		)?;
 		Self::insert_member(
 			&patient,
 			Self::new_member(
@@ -399,6 +478,42 @@ impl<T: Config> Pallet<T> {
 			),
 		)?;
 		Self::deposit_event(Event::PatientActivated { patient, hospital, by: staff });
+		Ok(())
+	}
+
+	/// The placeholder keys a node service account is registered with: it holds no
+	/// record key and has no profile.
+	pub fn node_keys(node: &T::AccountId) -> (ProfileCommitment, EncryptionKey) {
+		(placeholder_profile_commitment(node), placeholder_encryption_key(node))
+	}
+
+	pub(crate) fn do_appoint_node(
+		hospital: T::AccountId,
+		node: T::AccountId,
+		proof: &T::OffchainSignature,
+	) -> DispatchResult {
+		Self::ensure_acting_hospital(&hospital)?;
+		Self::ensure_no_standing(&node)?;
+		let (profile_commitment, encryption_key) = Self::node_keys(&node);
+		Self::ensure_registration_proof(
+			&node,
+			Role::Node,
+			&hospital,
+			&profile_commitment,
+			&encryption_key,
+			proof,
+		)?;
+		Self::insert_member(
+			&node,
+			Self::new_member(
+				Role::Node,
+				Some(hospital.clone()),
+				profile_commitment,
+				encryption_key,
+				None,
+			),
+		)?;
+		Self::deposit_event(Event::NodeAppointed { node, hospital });
 		Ok(())
 	}
 
@@ -421,7 +536,9 @@ impl<T: Config> Pallet<T> {
 		status: MemberStatus,
 	) -> DispatchResult {
 		let mut info = Members::<T>::get(&member).ok_or(Error::<T>::NotMember)?;
+		ensure!(info.status != MemberStatus::Recovered, Error::<T>::AccountRecovered);
 		match status {
+			MemberStatus::Recovered => return Err(Error::<T>::AccountRecovered.into()),
 			MemberStatus::Suspended => {
 				ensure!(info.status == MemberStatus::Active, Error::<T>::Suspended)
 			}
@@ -431,9 +548,10 @@ impl<T: Config> Pallet<T> {
 		}
 		info.status = status;
 		Members::<T>::insert(&member, info);
-		Self::deposit_event(match status {
-			MemberStatus::Suspended => Event::MemberSuspended { member, by: actor },
-			MemberStatus::Active => Event::MemberReinstated { member, by: actor },
+		Self::deposit_event(if status == MemberStatus::Suspended {
+			Event::MemberSuspended { member, by: actor }
+		} else {
+			Event::MemberReinstated { member, by: actor }
 		});
 		Ok(())
 	}
@@ -497,7 +615,7 @@ impl<T: Config> Pallet<T> {
 		Self::ensure_no_standing(&m.account)?;
 		Self::ensure_valid_keys(&m.profile_commitment, &m.encryption_key)?;
 		let hospital = match m.role {
-			Role::Doctor | Role::Admin => {
+			Role::Doctor | Role::Admin | Role::Node => {
 				let hospital = m.hospital.clone().ok_or(Error::<T>::NotAHospital)?;
 				Self::ensure_active_hospital(&hospital)?;
 				Some(hospital)

@@ -1,7 +1,7 @@
 //! The registry's storage invariants, checked by `try-runtime` and after every unit test.
 
 use crate::pallet::*;
-use ehr_primitives::registry::Role;
+use ehr_primitives::registry::{MemberStatus, Role};
 use frame_support::{ensure, traits::Get};
 
 impl<T: Config> Pallet<T> {
@@ -19,12 +19,18 @@ impl<T: Config> Pallet<T> {
 				member.credential.is_some() == (member.role == Role::Doctor),
 				"credential held by a non-doctor, or a doctor without one"
 			);
+			ensure!(Tenures::<T>::get(&who) > 0, "a member without a tenure");
+			ensure!(
+				(member.status == MemberStatus::Recovered) == Successors::<T>::contains_key(&who),
+				"a recovered account without a successor, or a successor of an unrecovered one"
+			);
 			match member.role {
-				Role::Doctor | Role::Admin => {
-					let hospital = member.hospital.ok_or("doctor or admin without a hospital")?;
+				Role::Doctor | Role::Admin | Role::Node => {
+					let hospital =
+						member.hospital.ok_or("doctor, admin or node without a hospital")?;
 					ensure!(
 						Members::<T>::get(&hospital).is_some_and(|h| h.role == Role::Hospital),
-						"doctor or admin of an account that is not a hospital"
+						"doctor, admin or node of an account that is not a hospital"
 					);
 					*staff.entry(hospital).or_default() += 1;
 				}
@@ -36,8 +42,14 @@ impl<T: Config> Pallet<T> {
 		}
 		ensure!(
 			StaffCount::<T>::iter().collect::<BTreeMap<_, _>>() == staff,
-			"StaffCount does not match the doctors and admins registered"
+			"StaffCount does not match the doctors, admins and nodes registered"
 		);
+		for (lost, successor) in Successors::<T>::iter() {
+			ensure!(
+				Predecessors::<T>::get(&successor).contains(&lost),
+				"a recovered account missing from its successor's predecessors"
+			);
+		}
 		for (who, application) in Applications::<T>::iter() {
 			ensure!(
 				ApplicationExpiries::<T>::get(application.expires_at).contains(&who),

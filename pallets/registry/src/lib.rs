@@ -15,8 +15,21 @@
 //!   off chain and activates the doctor with a credential reference and an expiry. An
 //!   expired credential stops working by itself.
 //! - A patient is activated by a hospital at the first visit: on the patient's own
-//!   application, or registered directly.
-//! - Members can be suspended, reinstated and revoked; a patient can deregister.
+//!   application, or registered directly with the patient's **registration proof** (the
+//!   patient's signature over the registration, see [`RegistrationConsent`]).
+//! - A hospital appoints the **service accounts of its nodes** (role `Node`, with the
+//!   node's registration proof): they may only record what the node serves.
+//! - Members can be suspended, reinstated and revoked (a patient only by the consortium);
+//!   a patient can deregister. Leaving ends the tenure to which consent was bound.
+//! - A patient account recovered by its friends (`pallet-recovery`) is handed over to a
+//!   successor account, which acts for it from then on.
+//!
+//! ## Calls
+//!
+//! `apply`, `withdraw_application`, `register_hospital`, `register_insurer`,
+//! `appoint_admin`, `activate_doctor`, `renew_credential`, `activate_patient`,
+//! `register_patient`, `reject_application`, `suspend`, `reinstate`, `revoke`,
+//! `deregister`, `update_profile`, `set_pow_difficulty`, `appoint_node`, `hand_over`.
 //!
 //! The chain has no fees. [`CheckMembership`], a transaction extension, admits signed
 //! transactions only from members who may act now, and — for accounts with no standing —
@@ -30,7 +43,11 @@
 //! - **Standing**: being a member, or having a pending application.
 //! - **Staff of a hospital**: the hospital account itself and its active admins.
 //! - **Authority over a member**: the admin origin over anyone; for doctors, admins and
-//!   patients also the staff of their hospital.
+//!   node accounts also the staff of their hospital; for patients, the staff may suspend
+//!   and reinstate, only the admin origin may revoke.
+//! - **Tenure**: how many times an account has been registered. Registration proofs and
+//!   consent name it, so neither outlives the membership it was given for.
+//! - **Successor**: the account a recovered patient account was handed over to.
 //! - **May act**: active, with an active hospital (doctors, admins) and an unexpired
 //!   credential (doctors).
 //!
@@ -49,6 +66,7 @@ mod functions;
 #[cfg(any(feature = "try-runtime", test))]
 mod invariants;
 pub mod pow;
+mod recovery;
 mod traits;
 pub mod types;
 pub mod weights;
@@ -66,7 +84,8 @@ pub use types::*;
 pub use weights::WeightInfo;
 
 pub use ehr_primitives::registry::{
-	ApplicantRole, EncryptionKey, Inability, MemberStatus, ProfileCommitment, Role,
+	ApplicantRole, EncryptionKey, Inability, MemberStatus, ProfileCommitment, RecoveredAccounts,
+	RegistrationConsent, Role,
 };
 
 #[frame_support::pallet]
@@ -75,9 +94,10 @@ pub mod pallet {
 	use alloc::vec::Vec;
 	use frame_support::{
 		pallet_prelude::*,
-		traits::{EnsureOrigin, UnixTime},
+		traits::{Contains, EnsureOrigin, UnixTime},
 	};
 	use frame_system::pallet_prelude::*;
+	use sp_runtime::traits::{IdentifyAccount, Verify};
 
 	/// The in-code storage version.
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
@@ -117,12 +137,34 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxPowDifficulty: Get<u8>;
 
-		/// Most doctors and admins one hospital may have.
+		/// Most doctors, admins and node accounts one hospital may have.
 		#[pallet::constant]
 		type MaxStaffPerHospital: Get<u32>;
 
+		/// A signature an account makes off chain: its registration proof.
+		type OffchainSignature: Verify<Signer = Self::SigningPublicKey> + Parameter;
+
+		/// The public key behind an [`Config::OffchainSignature`], identifying an account.
+		type SigningPublicKey: IdentifyAccount<AccountId = Self::AccountId>;
+
+		/// Which accounts were recovered by their friends (`pallet-recovery`).
+		type Recovery: RecoveredAccounts<Self::AccountId>;
+
+		/// The calls a node service account may submit (recording what its node served).
+		type NodeCalls: Contains<<Self as frame_system::Config>::RuntimeCall>;
+
+		/// Most recovered accounts one successor may act for (each recovery of a successor
+		/// adds its own predecessors).
+		#[pallet::constant]
+		type MaxPredecessors: Get<u32>;
+
 		/// Weights of this pallet's calls, measured by its benchmarks.
 		type WeightInfo: WeightInfo;
+
+		/// Makes accounts that sign registration proofs, and recovered accounts, for the
+		/// benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId, Self::OffchainSignature>;
 	}
 
 	/// The origins this pallet creates.
@@ -170,6 +212,25 @@ pub mod pallet {
 	/// Leading zero bits an application's proof-of-work ticket must have.
 	#[pallet::storage]
 	pub type PowDifficulty<T: Config> = StorageValue<_, u8, ValueQuery>;
+
+	/// How many times each account was registered; never removed, so that consent and
+	/// registration proofs of a past membership stay dead.
+	#[pallet::storage]
+	pub type Tenures<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
+	/// The successor each recovered patient account was handed over to.
+	#[pallet::storage]
+	pub type Successors<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, T::AccountId>;
+
+	/// The recovered accounts each successor acts for.
+	#[pallet::storage]
+	pub type Predecessors<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<T::AccountId, T::MaxPredecessors>,
+		ValueQuery,
+	>;
 
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
@@ -241,6 +302,10 @@ pub mod pallet {
 		ProfileUpdated { member: T::AccountId },
 		/// The consortium set the proof-of-work difficulty of applications.
 		PowDifficultySet { bits: u8 },
+		/// A hospital appointed the service account of one of its nodes.
+		NodeAppointed { node: T::AccountId, hospital: T::AccountId },
+		/// A recovered patient account was handed over to its successor.
+		AccountHandedOver { lost: T::AccountId, successor: T::AccountId },
 	}
 
 	#[pallet::error]
@@ -297,6 +362,21 @@ pub mod pallet {
 		HospitalHasStaff,
 		/// Nothing to update.
 		NothingToUpdate,
+		/// The registration proof is not the account's signature of this registration (its
+		/// role, hospital, keys and tenure, on this chain).
+		BadRegistrationProof,
+		/// The account was recovered into a successor account and no longer acts.
+		AccountRecovered,
+		/// A node service account may only record what its node served.
+		NotANodeCall,
+		/// Only a patient may be recovered and handed over.
+		NotRecoverable,
+		/// The account's recovery by its friends has not finished (`pallet-recovery`).
+		NotRecovered,
+		/// The successor must be another active patient that is not itself a predecessor.
+		InvalidSuccessor,
+		/// The successor already acts for `MaxPredecessors` recovered accounts.
+		TooManyPredecessors,
 	}
 
 	#[pallet::hooks]
@@ -374,7 +454,8 @@ pub mod pallet {
 			)
 		}
 
-		/// Appoint `admin` to act for the calling hospital.
+		/// Appoint `admin` to act for the calling hospital, with the admin's registration
+		/// proof.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::appoint_admin())]
 		pub fn appoint_admin(
@@ -382,9 +463,10 @@ pub mod pallet {
 			admin: T::AccountId,
 			profile_commitment: ProfileCommitment,
 			encryption_key: EncryptionKey,
+			proof: T::OffchainSignature,
 		) -> DispatchResult {
 			let hospital = ensure_signed(origin)?;
-			Self::do_appoint_admin(hospital, admin, profile_commitment, encryption_key)
+			Self::do_appoint_admin(hospital, admin, profile_commitment, encryption_key, &proof)
 		}
 
 		/// Activate a doctor who applied to the caller's hospital, recording the verified
@@ -423,7 +505,8 @@ pub mod pallet {
 		}
 
 		/// Register and activate a patient directly at the first visit, with the profile
-		/// commitment and encryption key the patient's client produced.
+		/// commitment and encryption key the patient's client produced and the patient's
+		/// registration proof.
 		#[pallet::call_index(8)]
 		#[pallet::weight(T::WeightInfo::register_patient())]
 		pub fn register_patient(
@@ -431,9 +514,10 @@ pub mod pallet {
 			patient: T::AccountId,
 			profile_commitment: ProfileCommitment,
 			encryption_key: EncryptionKey,
+			proof: T::OffchainSignature,
 		) -> DispatchResult {
 			let staff = ensure_signed(origin)?;
-			Self::do_register_patient(staff, patient, profile_commitment, encryption_key)
+			Self::do_register_patient(staff, patient, profile_commitment, encryption_key, &proof)
 		}
 
 		/// Turn down an application made to the caller's hospital.
@@ -465,11 +549,12 @@ pub mod pallet {
 		}
 
 		/// Remove a member from the consortium (admin origin, or staff of the member's
-		/// hospital). A hospital must have no doctors or admins left.
+		/// hospital for its doctors, admins and nodes; a patient only by the admin origin).
+		/// A hospital must have no doctors, admins or nodes left.
 		#[pallet::call_index(12)]
 		#[pallet::weight(T::WeightInfo::revoke())]
 		pub fn revoke(origin: OriginFor<T>, member: T::AccountId) -> DispatchResult {
-			let actor = Self::ensure_authority(origin, &member)?;
+			let actor = Self::ensure_removal_authority(origin, &member)?;
 			Self::do_revoke(actor, member)
 		}
 
@@ -503,7 +588,63 @@ pub mod pallet {
 			Self::deposit_event(Event::PowDifficultySet { bits });
 			Ok(())
 		}
+
+		/// Appoint `node` as the service account of one of the calling hospital's nodes,
+		/// with the node account's registration proof. Only the hospital's own account may.
+		#[pallet::call_index(16)]
+		#[pallet::weight(T::WeightInfo::appoint_node())]
+		pub fn appoint_node(
+			origin: OriginFor<T>,
+			node: T::AccountId,
+			proof: T::OffchainSignature,
+		) -> DispatchResult {
+			let hospital = ensure_signed(origin)?;
+			Self::do_appoint_node(hospital, node, &proof)
+		}
+
+		/// Hand the calling patient account, recovered by its friends, over to `successor`
+		/// (an active patient): dispatched by the inheritor through
+		/// `recovery.control_inherited_account`. The account is barred for good; the
+		/// successor acts for it and reads its records.
+		#[pallet::call_index(17)]
+		#[pallet::weight(T::WeightInfo::hand_over())]
+		pub fn hand_over(origin: OriginFor<T>, successor: T::AccountId) -> DispatchResult {
+			let lost = ensure_signed(origin)?;
+			Self::do_hand_over(lost, successor)
+		}
 	}
+}
+
+/// What the benchmarks need from the runtime: accounts that sign, and accounts whose
+/// recovery finished.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId, Signature>:
+	ehr_primitives::registry::BenchmarkSigner<AccountId, Signature>
+{
+	/// Makes `lost` an account its friends recovered, with `inheritor` acting for it.
+	fn recovered(lost: &AccountId, inheritor: &AccountId);
+}
+
+/// Signs for the `u64` accounts of mock runtimes, whose `TestSignature` carries its signer
+/// and message; recovers nobody. For the benchmark tests of pallets built on the registry.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct MockSigner;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl ehr_primitives::registry::BenchmarkSigner<u64, sp_runtime::testing::TestSignature>
+	for MockSigner
+{
+	fn signer(seed: u32) -> u64 {
+		1_000_000 + u64::from(seed)
+	}
+	fn sign(signer: &u64, payload: &[u8]) -> sp_runtime::testing::TestSignature {
+		sp_runtime::testing::TestSignature(*signer, payload.to_vec())
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl BenchmarkHelper<u64, sp_runtime::testing::TestSignature> for MockSigner {
+	fn recovered(_lost: &u64, _inheritor: &u64) {}
 }
 
 /// Ensures the origin is an applicant admitted by [`CheckMembership`]; yields its account.

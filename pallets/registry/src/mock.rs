@@ -1,12 +1,18 @@
 //! A test runtime with the registry, timestamp and system pallets.
 
 use crate::{self as pallet_ehr_registry, pow, ApplicantRole, GenesisMember, RawOrigin, Role};
-use ehr_primitives::registry::{EncryptionKey, ProfileCommitment};
+use ehr_primitives::registry::{
+	EncryptionKey, ProfileCommitment, RecoveredAccounts, RegistrationConsent,
+};
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{ConstU32, ConstU64, ConstU8, Hooks},
+	traits::{ConstU32, ConstU64, ConstU8, Contains, Hooks},
 };
-use sp_runtime::BuildStorage;
+use sp_runtime::{
+	testing::{TestSignature, UintAuthorityId},
+	BuildStorage,
+};
+use std::{cell::RefCell, collections::BTreeMap};
 
 type Block = frame_system::mocking::MockBlock<Test>;
 
@@ -43,7 +49,93 @@ impl crate::Config for Test {
 	type MaxApplicationsPerBlock = ConstU32<MAX_APPLICATIONS_PER_BLOCK>;
 	type MaxPowDifficulty = ConstU8<24>;
 	type MaxStaffPerHospital = ConstU32<MAX_STAFF>;
+	type OffchainSignature = TestSignature;
+	type SigningPublicKey = UintAuthorityId;
+	type Recovery = MockRecovery;
+	type NodeCalls = RemarksOnly;
+	type MaxPredecessors = ConstU32<2>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = RecoveringSigner;
+}
+
+thread_local! {
+	/// Lost account → inheritor, as `pallet-recovery` would have it after a recovery.
+	static RECOVERED: RefCell<BTreeMap<u64, u64>> = const { RefCell::new(BTreeMap::new()) };
+}
+
+/// Recoveries the tests finish by hand.
+pub struct MockRecovery;
+
+impl RecoveredAccounts<u64> for MockRecovery {
+	fn inheritor(lost: &u64) -> Option<u64> {
+		RECOVERED.with(|r| r.borrow().get(lost).copied())
+	}
+}
+
+/// `lost`'s friends recovered it; `inheritor` may act for it.
+pub fn recovered(lost: u64, inheritor: u64) {
+	RECOVERED.with(|r| r.borrow_mut().insert(lost, inheritor));
+}
+
+/// The calls of this mock's node accounts: remarks (standing in for the audit calls).
+pub struct RemarksOnly;
+
+impl Contains<RuntimeCall> for RemarksOnly {
+	fn contains(call: &RuntimeCall) -> bool {
+		matches!(call, RuntimeCall::System(frame_system::Call::remark { .. }))
+	}
+}
+
+/// The registry's [`crate::MockSigner`], recovering accounts as [`MockRecovery`] sees them.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct RecoveringSigner;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl ehr_primitives::registry::BenchmarkSigner<u64, TestSignature> for RecoveringSigner {
+	fn signer(seed: u32) -> u64 {
+		<crate::MockSigner as ehr_primitives::registry::BenchmarkSigner<u64, TestSignature>>::signer(
+			seed,
+		)
+	}
+	fn sign(signer: &u64, payload: &[u8]) -> TestSignature {
+		<crate::MockSigner as ehr_primitives::registry::BenchmarkSigner<u64, TestSignature>>::sign(
+			signer, payload,
+		)
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<u64, TestSignature> for RecoveringSigner {
+	fn recovered(lost: &u64, inheritor: &u64) {
+		recovered(*lost, *inheritor);
+	}
+}
+
+/// `who`'s registration proof as `role` at `hospital` with its test keys, at its current
+/// tenure.
+pub fn proof(who: u64, role: Role, hospital: u64) -> TestSignature {
+	proof_with(who, role, hospital, commitment(who), key(who))
+}
+
+/// `who`'s registration proof with the keys given.
+pub fn proof_with(
+	who: u64,
+	role: Role,
+	hospital: u64,
+	profile_commitment: ProfileCommitment,
+	encryption_key: EncryptionKey,
+) -> TestSignature {
+	let consent = RegistrationConsent {
+		genesis: System::block_hash(0),
+		account: who,
+		role,
+		hospital,
+		profile_commitment,
+		encryption_key,
+		tenure: crate::Tenures::<Test>::get(who),
+	};
+	TestSignature(who, consent.signing_payload())
 }
 
 pub const APPLICATION_LIFETIME: u64 = 100;
@@ -133,6 +225,7 @@ impl ExtBuilder {
 		}
 		.build_storage()
 		.expect("valid genesis");
+		RECOVERED.with(|r| r.borrow_mut().clear());
 		let mut ext = sp_io::TestExternalities::new(storage);
 		ext.execute_with(|| {
 			System::set_block_number(1);
@@ -196,6 +289,23 @@ pub fn apply(who: u64, role: ApplicantRole, hospital: u64) -> sp_runtime::Dispat
 		key(who),
 		pow_nonce(who, role, hospital),
 	)
+}
+
+/// `node`'s registration proof as the service account of `hospital`'s node.
+pub fn proof_node(node: u64, hospital: u64) -> TestSignature {
+	let (profile_commitment, encryption_key) = Registry::node_keys(&node);
+	proof_with(node, Role::Node, hospital, profile_commitment, encryption_key)
+}
+
+/// Registers `who` as a patient of HOSPITAL (with its proof), e.g. a patient's new account.
+pub fn register_second_patient(who: u64) {
+	frame_support::assert_ok!(Registry::register_patient(
+		signed(ADMIN),
+		who,
+		commitment(who),
+		key(who),
+		proof(who, Role::Patient, HOSPITAL)
+	));
 }
 
 pub fn signed(who: u64) -> RuntimeOrigin {

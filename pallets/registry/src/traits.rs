@@ -29,6 +29,14 @@ impl<T: Config> MemberRegistry<T::AccountId> for Pallet<T> {
 	fn is_staff_of(who: &T::AccountId, hospital: &T::AccountId) -> bool {
 		Self::is_staff_of(who, hospital)
 	}
+
+	fn tenure(who: &T::AccountId) -> u32 {
+		Tenures::<T>::get(who)
+	}
+
+	fn successor(who: &T::AccountId) -> Option<T::AccountId> {
+		Self::successor_of(who)
+	}
 }
 
 impl<T: Config> HospitalRegistry<T::AccountId> for Pallet<T> {
@@ -43,7 +51,8 @@ impl<T: Config> HospitalRegistry<T::AccountId> for Pallet<T> {
 				MemberStatus::Suspended => {
 					Self::do_set_status(Actor::Consortium, hospital.clone(), MemberStatus::Active)
 				}
-				MemberStatus::Active => Ok(()),
+				// Only patients are ever recovered; a hospital is active or suspended.
+				MemberStatus::Active | MemberStatus::Recovered => Ok(()),
 			},
 			_ => Self::do_register_organisation(
 				hospital.clone(),

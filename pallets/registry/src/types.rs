@@ -124,11 +124,9 @@ impl<AccountId: Encode> GenesisMember<AccountId> {
 	/// derived from its account id, and whose credential (for a doctor) never expires: for
 	/// development chains, tests and benchmarks only — never for real people.
 	pub fn placeholder(account: AccountId, role: Role, hospital: Option<AccountId>) -> Self {
-		let seed = account.encode();
-		let hash = |label: &[u8]| sp_io::hashing::blake2_256(&[label, &seed].concat());
 		Self {
 			encryption_key: ehr_primitives::registry::placeholder_encryption_key(&account),
-			profile_commitment: ProfileCommitment::from(hash(b"ehr-chain placeholder profile")),
+			profile_commitment: ehr_primitives::registry::placeholder_profile_commitment(&account),
 			account,
 			role,
 			hospital,

@@ -55,6 +55,8 @@ pub trait WeightInfo {
 	fn update_profile() -> Weight;
 	fn set_pow_difficulty() -> Weight;
 	fn expire_applications(n: u32, ) -> Weight;
+	fn appoint_node() -> Weight;
+	fn hand_over() -> Weight;
 }
 
 /// Measured weights, with storage costs taken from the runtime's `DbWeight`.
@@ -269,6 +271,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2628).saturating_mul(n.into()))
 	}
+	/// As `appoint_admin`, plus the registration proof's signature check.
+	fn appoint_node() -> Weight {
+		Weight::from_parts(90_000_000, 6392)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	/// `Registry::Members` (r:2 w:1), `Registry::Predecessors` (r:2 w:2),
+	/// `Registry::Successors` (w:2), the recovery pallet's `Inheritor` (r:1).
+	fn hand_over() -> Weight {
+		Weight::from_parts(40_000_000, 8000)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+	}
 }
 
 /// The same weights with ParityDB's storage costs, for tests and mock runtimes.
@@ -362,5 +377,15 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2628).saturating_mul(n.into()))
+	}
+	fn appoint_node() -> Weight {
+		Weight::from_parts(90_000_000, 6392)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	fn hand_over() -> Weight {
+		Weight::from_parts(40_000_000, 8000)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 }

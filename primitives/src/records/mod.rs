@@ -284,6 +284,43 @@ pub struct WrappedKeyView<AccountId> {
 	pub key: Vec<u8>,
 }
 
+/// A record version's key, wrapped to each of its holders, as a writer hands it to
+/// `records.create` and `records.amend` (see `docs/keys.md`).
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, Clone, PartialEq, Eq, Debug, Default)]
+pub struct RecordKeys {
+	/// Wrapped to the patient's registered encryption key.
+	pub patient: Vec<u8>,
+	/// Wrapped to the author's registered encryption key.
+	pub author: Vec<u8>,
+	/// Wrapped to the custody key of the author's hospital (its registered encryption key).
+	pub custodian: Vec<u8>,
+	/// One Shamir share of the key per escrow holder, each wrapped to that hospital's
+	/// custody key, in the order `RecordsApi::escrow_policy` lists the holders; empty when
+	/// escrow is off.
+	pub escrow: Vec<Vec<u8>>,
+}
+
+/// How a writer must escrow a record key now: `threshold` shares of the holders' rebuild
+/// it. `threshold == 0` (and no holders): escrow is off.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct EscrowPolicy<AccountId> {
+	pub threshold: u8,
+	/// The escrow holders (every consortium hospital but the custodian) and their custody
+	/// keys, in the order shares are given.
+	pub holders: Vec<(AccountId, crate::registry::EncryptionKey)>,
+}
+
+/// Who holds a record version's key besides its readers, as nodes route key requests.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct CustodyView<AccountId> {
+	/// The hospital whose nodes hold the whole key.
+	pub custodian: AccountId,
+	/// Shares needed to rebuild the key (0: not escrowed).
+	pub threshold: u8,
+	/// The hospitals holding one share each.
+	pub holders: Vec<AccountId>,
+}
+
 /// What other pallets ask of the records pallet.
 pub trait RecordCatalog<AccountId> {
 	/// The patient, category and root (first version's id) of a record, and whether it
@@ -381,6 +418,8 @@ pub struct AuditEvent<AccountId> {
 	pub purpose: Option<Purpose>,
 	/// What the access rested on, if data was released.
 	pub basis: Option<AccessBasis>,
+	/// The hospital whose node released the data (a key or a blob), if a node did.
+	pub via: Option<AccountId>,
 }
 
 /// A stamped entry of a patient's audit trail.
@@ -515,6 +554,12 @@ sp_api::decl_runtime_apis! {
 		fn records_of(patient: AccountId, from: u32, limit: u32) -> Vec<RecordView<AccountId>>;
 		/// The key of `record` wrapped to `reader`, if one was handed out.
 		fn wrapped_key(record: RecordId, reader: AccountId) -> Option<WrappedKeyView<AccountId>>;
+		/// Who holds `record`'s key: its custodian and escrow holders.
+		fn custody(record: RecordId) -> Option<CustodyView<AccountId>>;
+		/// The escrow share of `record` wrapped to `holder`'s custody key, if it holds one.
+		fn escrow_share(record: RecordId, holder: AccountId) -> Option<Vec<u8>>;
+		/// How a doctor of `custodian` must escrow the key of a record written now.
+		fn escrow_policy(custodian: AccountId) -> EscrowPolicy<AccountId>;
 	}
 
 	/// Consent, access decisions and the audit trail (`api.call.consentApi.*`).
@@ -540,7 +585,9 @@ sp_api::decl_runtime_apis! {
 /// What the consent and records pallets' benchmarks need set up in a runtime, which only
 /// the runtime (knowing all pallets) can do: members, grants and records.
 pub trait BenchmarkSetup<AccountId> {
-	/// Registers `who` as an active member with `role` (doctors and admins at `hospital`).
+	/// Registers `who` as an active member with `role` (doctors, admins and node accounts
+	/// at `hospital`); a hospital joins the consortium with a custody key of its own (so
+	/// it holds escrow shares).
 	fn register(who: &AccountId, role: crate::registry::Role, hospital: Option<&AccountId>);
 	/// `patient` grants `grantee` access to all their records for `purpose`.
 	fn grant_all(patient: &AccountId, grantee: &AccountId, purpose: Purpose);

@@ -7,8 +7,10 @@ pub use no_deposit::NoDeposit;
 use crate::{
 	AccountId, Aura, Block, BlockNumber, Consent, Consortium, Council, Hash, Nonce, PalletInfo,
 	Records, Registry, Runtime, RuntimeCall, RuntimeEvent, RuntimeHoldReason, RuntimeOrigin,
-	RuntimeTask, SessionKeys, Timestamp, DAYS, SESSION_PERIOD, SLOT_DURATION, VERSION,
+	RuntimeTask, SessionKeys, Signature, System, Timestamp, DAYS, MINUTES, SESSION_PERIOD,
+	SLOT_DURATION, VERSION,
 };
+use alloc::vec::Vec;
 use frame_support::{
 	derive_impl,
 	dispatch::DispatchClass,
@@ -17,7 +19,10 @@ use frame_support::{
 	weights::{constants::WEIGHT_REF_TIME_PER_SECOND, Weight},
 };
 use frame_system::limits::{BlockLength, BlockWeights};
-use sp_runtime::{traits::OpaqueKeys, Perbill};
+use sp_runtime::{
+	traits::{OpaqueKeys, Verify},
+	Perbill,
+};
 
 /// Share of a block's weight and length that ordinary transactions may use; the rest is
 /// kept for operational calls (e.g. an emergency admin call in a full block).
@@ -202,7 +207,55 @@ impl pallet_ehr_registry::Config for Runtime {
 	/// 32 bits is ~4 billion hashes per application: enough to stop any flood.
 	type MaxPowDifficulty = ConstU8<32>;
 	type MaxStaffPerHospital = ConstU32<10_000>;
+	/// Registration proofs are signed as transactions are: sr25519 (Polkadot.js), ed25519
+	/// or ecdsa.
+	type OffchainSignature = Signature;
+	type SigningPublicKey = <Signature as Verify>::Signer;
+	type Recovery = RecoveredByFriends;
+	type NodeCalls = NodeCalls;
+	/// A person recovered eight times in a row has other problems.
+	type MaxPredecessors = ConstU32<8>;
 	type WeightInfo = pallet_ehr_registry::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = crate::benchmarks::BenchmarkSetup;
+}
+
+/// Accounts whose friends recovered them, as `pallet-recovery` knows them.
+pub struct RecoveredByFriends;
+
+impl ehr_primitives::registry::RecoveredAccounts<AccountId> for RecoveredByFriends {
+	fn inheritor(lost: &AccountId) -> Option<AccountId> {
+		pallet_recovery::Pallet::<Runtime>::inheritor(lost.clone())
+	}
+}
+
+/// What a node service account may submit: the audit entries of the blobs and keys its
+/// node serves.
+pub struct NodeCalls;
+
+impl frame_support::traits::Contains<RuntimeCall> for NodeCalls {
+	fn contains(call: &RuntimeCall) -> bool {
+		matches!(
+			call,
+			RuntimeCall::Consent(pallet_ehr_consent::Call::record_access { .. })
+				| RuntimeCall::Records(pallet_ehr_records::Call::release_key { .. })
+		)
+	}
+}
+
+impl pallet_recovery::Config for Runtime {
+	type RuntimeCall = RuntimeCall;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type BlockNumberProvider = System;
+	/// No currency: every deposit is zero (see `NoDeposit`).
+	type Currency = NoDeposit<RuntimeHoldReason>;
+	type FriendGroupsConsideration = ();
+	type AttemptConsideration = ();
+	type InheritorConsideration = ();
+	type SecurityDeposit = ConstU32<0>;
+	type Slash = ();
+	type MaxFriendsPerConfig = ConstU32<8>;
+	type WeightInfo = pallet_recovery::weights::SubstrateWeight<Runtime>;
 }
 
 parameter_types! {
@@ -229,16 +282,42 @@ impl pallet_ehr_consent::Config for Runtime {
 	type BenchmarkHelper = crate::benchmarks::BenchmarkSetup;
 }
 
+parameter_types! {
+	/// A key request may be five minutes off the block's clock (as nodes accept them).
+	pub const MaxRequestAge: u64 = 5 * 60 * 1000;
+	/// Released requests are remembered for twice their age limit, and a margin.
+	pub const ReleaseMemory: BlockNumber = 11 * MINUTES;
+}
+
+/// The consortium's hospitals: the custodians and escrow holders of record keys.
+pub struct ConsortiumHospitals;
+
+impl frame_support::traits::Get<Vec<AccountId>> for ConsortiumHospitals {
+	fn get() -> Vec<AccountId> {
+		Consortium::hospitals()
+	}
+}
+
 impl pallet_ehr_records::Config for Runtime {
 	type Registry = Registry;
 	type Access = Consent;
 	type Time = Timestamp;
 	/// An ephemeral x25519 key (32), a nonce (24) and the sealed 32-byte key with its tag
-	/// (48) take 104 bytes; 128 leaves room for a version byte and algorithm ids.
+	/// (48) take 104 bytes (an escrow share, 33 bytes sealed, 105); 128 leaves room for a
+	/// version byte and algorithm ids.
 	type MaxWrappedKeyLen = ConstU32<128>;
 	type MaxReadersPerRecord = ConstU32<32>;
 	type PendingLifetime = PendingLifetime;
 	type MaxPageSize = ConstU32<100>;
+	type Hospitals = ConsortiumHospitals;
+	type AdminOrigin = ConsortiumAdmin;
+	type OffchainSignature = Signature;
+	type SigningPublicKey = <Signature as Verify>::Signer;
+	type MaxEscrowHolders = ConstU32<MAX_HOSPITALS>;
+	type MaxRequestAge = MaxRequestAge;
+	type ReleaseMemory = ReleaseMemory;
+	/// 1,024 releases a block is 512 a second at 2 s slots.
+	type MaxReleasesPerBlock = ConstU32<1024>;
 	type WeightInfo = pallet_ehr_records::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = crate::benchmarks::BenchmarkSetup;

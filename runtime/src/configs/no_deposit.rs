@@ -2,7 +2,8 @@
 //!
 //! ehr-chain has no balances and no fees (the seed: on a permissioned chain "gas" has no
 //! meaning). Some FRAME pallets still ask for a `fungible` currency to take deposits —
-//! `pallet-session` holds a key deposit when a validator sets its keys. [`NoDeposit`]
+//! `pallet-session` holds a key deposit when a validator sets its keys, `pallet-recovery`
+//! holds deposits for friend groups and recovery attempts. [`NoDeposit`]
 //! satisfies them honestly: every balance is zero, zero-amount operations succeed, and
 //! any attempt to move a non-zero amount fails with `TokenError::Unsupported`, so a
 //! misconfigured deposit surfaces as an error instead of silently minting value.
@@ -98,6 +99,21 @@ impl<AccountId, Reason: codec::Encode + scale_info::TypeInfo + 'static>
 
 impl<AccountId: Eq, Reason: codec::Encode + scale_info::TypeInfo + 'static>
 	fungible::MutateHold<AccountId> for NoDeposit<Reason>
+{
+}
+
+impl<AccountId, Reason> fungible::Balanced<AccountId> for NoDeposit<Reason> {
+	type OnDropDebt = fungible::IncreaseIssuance<AccountId, Self>;
+	type OnDropCredit = fungible::DecreaseIssuance<AccountId, Self>;
+}
+
+impl<AccountId: Eq, Reason: codec::Encode + scale_info::TypeInfo + 'static>
+	fungible::hold::Balanced<AccountId> for NoDeposit<Reason>
+{
+}
+
+impl<AccountId, Reason> fungible::hold::DoneSlash<Reason, AccountId, NoBalance>
+	for NoDeposit<Reason>
 {
 }
 

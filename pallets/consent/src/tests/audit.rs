@@ -44,7 +44,7 @@ fn a_node_records_a_read_under_its_basis() {
 	new_test_ext(|| {
 		let id = grant(HOSPITAL, ScopeRequest::AllRecords, Purpose::Treatment);
 		assert_ok!(Consent::record_access(
-			signed(HOSPITAL),
+			signed(NODE),
 			COLLEAGUE,
 			PATIENT,
 			AccessTarget::Record(PRESCRIPTION),
@@ -55,6 +55,7 @@ fn a_node_records_a_read_under_its_basis() {
 		assert_eq!(entry.event.actor, COLLEAGUE);
 		assert_eq!(entry.event.record, Some(PRESCRIPTION));
 		assert_eq!(entry.event.basis, Some(AccessBasis::Grant(id)));
+		assert_eq!(entry.event.via, Some(HOSPITAL), "the serving hospital is named");
 		assert_eq!(
 			last_event(),
 			Event::AccessRecorded {
@@ -66,7 +67,7 @@ fn a_node_records_a_read_under_its_basis() {
 			.into()
 		);
 		assert_ok!(Consent::record_access(
-			signed(ADMIN),
+			signed(NODE),
 			COLLEAGUE,
 			PATIENT,
 			AccessTarget::History,
@@ -81,7 +82,7 @@ fn a_node_cannot_record_a_read_the_chain_would_refuse() {
 	new_test_ext(|| {
 		assert_noop!(
 			Consent::record_access(
-				signed(HOSPITAL),
+				signed(NODE),
 				COLLEAGUE,
 				PATIENT,
 				AccessTarget::Record(PRESCRIPTION),
@@ -89,19 +90,23 @@ fn a_node_cannot_record_a_read_the_chain_would_refuse() {
 			),
 			Error::<Test>::AccessDenied
 		);
+		// Only node service accounts record reads: not the hospital's own account, not its
+		// staff, not a doctor.
+		for who in [HOSPITAL, ADMIN, DOCTOR] {
+			assert_noop!(
+				Consent::record_access(
+					signed(who),
+					DOCTOR,
+					PATIENT,
+					AccessTarget::Record(PRESCRIPTION),
+					Purpose::Treatment
+				),
+				Error::<Test>::NotANodeAccount
+			);
+		}
 		assert_noop!(
 			Consent::record_access(
-				signed(DOCTOR),
-				DOCTOR,
-				PATIENT,
-				AccessTarget::Record(PRESCRIPTION),
-				Purpose::Treatment
-			),
-			Error::<Test>::NotHospitalStaff
-		);
-		assert_noop!(
-			Consent::record_access(
-				signed(HOSPITAL),
+				signed(NODE),
 				PATIENT,
 				PATIENT,
 				AccessTarget::Category(Category::Condition),
@@ -117,7 +122,7 @@ fn the_trail_is_paged() {
 	new_test_ext(|| {
 		for _ in 0..(MAX_PAGE + 5) {
 			assert_ok!(Consent::record_access(
-				signed(HOSPITAL),
+				signed(NODE),
 				PATIENT,
 				PATIENT,
 				AccessTarget::History,

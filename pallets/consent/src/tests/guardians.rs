@@ -8,7 +8,7 @@ use frame_support::{assert_noop, assert_ok};
 fn a_patient_appoints_and_removes_a_guardian() {
 	new_test_ext(|| {
 		assert_ok!(Consent::appoint_guardian(signed(PATIENT), RELATIVE));
-		assert_eq!(Guardians::<Test>::get(PATIENT).to_vec(), vec![RELATIVE]);
+		assert_eq!(Guardians::<Test>::get(PATIENT).guardians.to_vec(), vec![RELATIVE]);
 		assert_eq!(
 			last_event(),
 			Event::GuardianAppointed { patient: PATIENT, guardian: RELATIVE }.into()

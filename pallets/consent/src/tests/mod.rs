@@ -7,6 +7,7 @@ mod break_glass;
 mod grants;
 mod guardians;
 mod requests;
+mod tenure;
 
 use crate::{mock::*, AccessTarget, Purpose, ScopeRequest};
 use ehr_primitives::records::{AccessDecision, Category};

@@ -16,8 +16,7 @@ fn a_doctor_with_a_treating_relationship_anchors_a_record() {
 			Category::Condition,
 			cid,
 			hash,
-			wrapped(PATIENT),
-			wrapped(DOCTOR)
+			keys_of(wrapped(PATIENT), wrapped(DOCTOR)),
 		));
 		let anchor = Anchors::<Test>::get(0).expect("anchored");
 		assert_eq!((anchor.patient, anchor.author, anchor.hospital), (PATIENT, DOCTOR, HOSPITAL));
@@ -25,13 +24,17 @@ fn a_doctor_with_a_treating_relationship_anchors_a_record() {
 		assert_eq!((anchor.cid, anchor.ciphertext_sha256), (Some(cid), hash));
 		assert_eq!(
 			(anchor.status, anchor.created_at, anchor.readers),
-			(RecordStatus::Pending, NOW, 2)
+			(RecordStatus::Pending, NOW, 3)
 		);
 		assert_eq!(
 			WrappedKeys::<Test>::get(0, PATIENT).map(|k| k.to_vec()),
 			Some(wrapped(PATIENT))
 		);
 		assert_eq!(WrappedKeys::<Test>::get(0, DOCTOR).map(|k| k.to_vec()), Some(wrapped(DOCTOR)));
+		assert_eq!(
+			WrappedKeys::<Test>::get(0, HOSPITAL).map(|k| k.to_vec()),
+			Some(wrapped(HOSPITAL))
+		);
 		assert_eq!(LatestVersion::<Test>::get(0), Some(0));
 		assert_eq!(
 			last_event(),
@@ -62,8 +65,7 @@ fn without_a_treating_relationship_there_is_no_record() {
 				Category::Condition,
 				cid,
 				hash,
-				wrapped(1),
-				wrapped(2)
+				keys_of(wrapped(1), wrapped(2)),
 			),
 			Error::<Test>::NoTreatingRelationship
 		);
@@ -83,8 +85,7 @@ fn without_a_treating_relationship_there_is_no_record() {
 				Category::Condition,
 				cid,
 				hash,
-				wrapped(1),
-				wrapped(2)
+				keys_of(wrapped(1), wrapped(2)),
 			),
 			Error::<Test>::NoTreatingRelationship
 		);
@@ -119,8 +120,7 @@ fn the_content_id_must_be_a_raw_sha256_cid_of_the_ciphertext() {
 				Category::Condition,
 				malformed,
 				hash,
-				wrapped(1),
-				wrapped(2)
+				keys_of(wrapped(1), wrapped(2)),
 			),
 			Error::<Test>::MalformedCid
 		);
@@ -131,8 +131,7 @@ fn the_content_id_must_be_a_raw_sha256_cid_of_the_ciphertext() {
 				Category::Condition,
 				cid,
 				[0; 32],
-				wrapped(1),
-				wrapped(2)
+				keys_of(wrapped(1), wrapped(2)),
 			),
 			Error::<Test>::CidHashMismatch
 		);
@@ -150,8 +149,7 @@ fn wrapped_keys_are_bounded() {
 				Category::Condition,
 				cid,
 				hash,
-				vec![],
-				wrapped(2)
+				keys_of(vec![], wrapped(2))
 			),
 			Error::<Test>::EmptyWrappedKey
 		);
@@ -162,8 +160,7 @@ fn wrapped_keys_are_bounded() {
 				Category::Condition,
 				cid,
 				hash,
-				wrapped(1),
-				vec![1; MAX_KEY_LEN as usize + 1]
+				keys_of(wrapped(1), vec![1; MAX_KEY_LEN as usize + 1])
 			),
 			Error::<Test>::WrappedKeyTooLong
 		);
@@ -182,8 +179,7 @@ fn only_active_doctors_write_for_active_patients() {
 					Category::Condition,
 					cid,
 					hash,
-					wrapped(1),
-					wrapped(2)
+					keys_of(wrapped(1), wrapped(2)),
 				),
 				Error::<Test>::NotAnActiveDoctor
 			);
@@ -195,8 +191,7 @@ fn only_active_doctors_write_for_active_patients() {
 				Category::Condition,
 				cid,
 				hash,
-				wrapped(1),
-				wrapped(2)
+				keys_of(wrapped(1), wrapped(2)),
 			),
 			Error::<Test>::NotAnActivePatient
 		);
@@ -208,8 +203,7 @@ fn only_active_doctors_write_for_active_patients() {
 				Category::Condition,
 				cid,
 				hash,
-				wrapped(1),
-				wrapped(2)
+				keys_of(wrapped(1), wrapped(2)),
 			),
 			Error::<Test>::NotAnActivePatient
 		);
@@ -226,8 +220,7 @@ fn the_author_amends_a_confirmed_record_with_a_linked_version() {
 			first,
 			cid,
 			hash,
-			wrapped(PATIENT),
-			wrapped(DOCTOR)
+			keys_of(wrapped(PATIENT), wrapped(DOCTOR)),
 		));
 		let second = Anchors::<Test>::get(first + 1).expect("new version");
 		assert_eq!((second.version, second.root, second.previous), (2, first, Some(first)));
@@ -256,21 +249,27 @@ fn amendments_are_checked() {
 		let (cid, hash) = address(b"v2");
 		let pending = create();
 		assert_noop!(
-			Records::amend(signed(DOCTOR), pending, cid, hash, wrapped(1), wrapped(2)),
+			Records::amend(signed(DOCTOR), pending, cid, hash, keys_of(wrapped(1), wrapped(2))),
 			Error::<Test>::NotConfirmed
 		);
 		let first = create_confirmed();
 		assert_noop!(
-			Records::amend(signed(COLLEAGUE), first, cid, hash, wrapped(1), wrapped(2)),
+			Records::amend(signed(COLLEAGUE), first, cid, hash, keys_of(wrapped(1), wrapped(2))),
 			Error::<Test>::NotAuthor
 		);
-		assert_ok!(Records::amend(signed(DOCTOR), first, cid, hash, wrapped(1), wrapped(2)));
+		assert_ok!(Records::amend(
+			signed(DOCTOR),
+			first,
+			cid,
+			hash,
+			keys_of(wrapped(1), wrapped(2))
+		));
 		assert_noop!(
-			Records::amend(signed(DOCTOR), first, cid, hash, wrapped(1), wrapped(2)),
+			Records::amend(signed(DOCTOR), first, cid, hash, keys_of(wrapped(1), wrapped(2))),
 			Error::<Test>::NotLatestVersion
 		);
 		assert_noop!(
-			Records::amend(signed(DOCTOR), 999, cid, hash, wrapped(1), wrapped(2)),
+			Records::amend(signed(DOCTOR), 999, cid, hash, keys_of(wrapped(1), wrapped(2))),
 			Error::<Test>::UnknownRecord
 		);
 	});

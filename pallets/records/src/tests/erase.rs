@@ -55,8 +55,7 @@ fn only_the_patient_side_erases_and_only_once() {
 				record,
 				address(b"x").0,
 				address(b"x").1,
-				wrapped(1),
-				wrapped(2)
+				keys_of(wrapped(1), wrapped(2)),
 			),
 			Error::<Test>::RecordErased
 		);

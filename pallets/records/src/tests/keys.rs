@@ -33,7 +33,8 @@ fn the_patient_hands_the_key_to_a_grantee_and_the_release_is_audited() {
 			Records::wrapped_key(record, &OTHER_DOCTOR).map(|k| k.key),
 			Some(wrapped(OTHER_DOCTOR))
 		);
-		assert_eq!(Anchors::<Test>::get(record).map(|a| a.readers), Some(3));
+		// The patient, the author, the custodian and now the grantee.
+		assert_eq!(Anchors::<Test>::get(record).map(|a| a.readers), Some(4));
 		assert_eq!(
 			last_event(),
 			Event::ReaderKeyAdded { record, reader: OTHER_DOCTOR, by: PATIENT }.into()
@@ -120,8 +121,11 @@ fn readers_per_record_are_bounded() {
 			OTHER_DOCTOR,
 			wrapped(OTHER_DOCTOR)
 		));
-		// Replacing a reader's key does not count twice.
-		assert_ok!(Records::add_reader_key(signed(PATIENT), record, OTHER_DOCTOR, wrapped(77)));
+		// A held key is never replaced.
+		assert_noop!(
+			Records::add_reader_key(signed(PATIENT), record, OTHER_DOCTOR, wrapped(77)),
+			Error::<Test>::KeyAlreadyHeld
+		);
 		assert_noop!(
 			Records::add_reader_key(signed(PATIENT), record, INSURER, wrapped(INSURER)),
 			Error::<Test>::TooManyReaders

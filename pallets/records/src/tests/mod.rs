@@ -4,6 +4,7 @@
 
 mod answer;
 mod create;
+mod custody;
 mod erase;
 mod genesis;
 mod keys;

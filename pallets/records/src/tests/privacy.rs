@@ -47,8 +47,7 @@ fn anchor(author: u64, patient: u64, bundle: &[u8]) -> u64 {
 		Category::Condition,
 		cid,
 		hash,
-		wrapped(patient),
-		wrapped(author)
+		keys_of(wrapped(patient), wrapped(author)),
 	));
 	id
 }
@@ -73,7 +72,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 fn no_plaintext_reaches_chain_state() {
 	new_test_ext(|| {
 		// A new patient applies with a salted commitment of the profile, never the profile.
-		let newcomer = 40u64;
+		let newcomer = 60u64;
 		let profile = format!("{}|{}|{}", MARKERS[0], MARKERS[1], MARKERS[2]);
 		let commitment = ProfileCommitment::from(blake2_256(
 			&[b"salt-9f2c".as_slice(), profile.as_bytes()].concat(),
@@ -105,8 +104,7 @@ fn no_plaintext_reaches_chain_state() {
 			first,
 			cid,
 			hash,
-			wrapped(newcomer),
-			wrapped(DOCTOR)
+			keys_of(wrapped(newcomer), wrapped(DOCTOR)),
 		));
 		assert_ok!(Records::confirm(signed(newcomer), first + 1));
 		assert_ok!(Consent::request_access(
@@ -124,12 +122,15 @@ fn no_plaintext_reaches_chain_state() {
 			wrapped(OTHER_DOCTOR)
 		));
 		assert_ok!(Consent::record_access(
-			signed(OTHER_HOSPITAL),
+			signed(OTHER_NODE),
 			OTHER_DOCTOR,
 			newcomer,
 			AccessTarget::Record(first + 1),
 			Purpose::Treatment
 		));
+		let request = key_request(OTHER_DOCTOR, first + 1, Purpose::Treatment);
+		let signature = signed_by(OTHER_DOCTOR, &request);
+		assert_ok!(Records::release_key(signed(OTHER_NODE), request, signature));
 		let justification = H256::from(blake2_256(b"ZXQ-found-unconscious-in-Ward-7B"));
 		assert_ok!(Consent::open_break_glass(
 			signed(OTHER_DOCTOR),

@@ -56,7 +56,14 @@ fn release_to(reader: u64) -> DispatchResult {
 
 fn write(author: u64, patient: u64) -> DispatchResult {
 	let (cid, hash) = address(b"sealed");
-	Records::create(signed(author), patient, Category::Condition, cid, hash, wrapped(1), wrapped(2))
+	Records::create(
+		signed(author),
+		patient,
+		Category::Condition,
+		cid,
+		hash,
+		keys_of(wrapped(1), wrapped(2)),
+	)
 }
 
 fn break_glass(doctor: u64, justification: H256) -> DispatchResult {
@@ -146,7 +153,7 @@ fn cases() -> Vec<Case> {
 			confirmed,
 			|| {
 				let (cid, hash) = address(b"v2");
-				Records::amend(signed(COLLEAGUE), 0, cid, hash, wrapped(1), wrapped(2))
+				Records::amend(signed(COLLEAGUE), 0, cid, hash, keys_of(wrapped(1), wrapped(2)))
 			},
 			Recorded::NotAuthor,
 		),
@@ -232,8 +239,7 @@ fn cases() -> Vec<Case> {
 					Category::Condition,
 					cid,
 					hash,
-					wrapped(1),
-					wrapped(2),
+					keys_of(wrapped(1), wrapped(2)),
 				)
 			},
 			Recorded::MalformedCid,
@@ -250,8 +256,7 @@ fn cases() -> Vec<Case> {
 					Category::Condition,
 					cid,
 					other,
-					wrapped(1),
-					wrapped(2),
+					keys_of(wrapped(1), wrapped(2)),
 				)
 			},
 			Recorded::CidHashMismatch,
@@ -291,7 +296,7 @@ fn cases() -> Vec<Case> {
 			},
 			|| {
 				let (cid, hash) = address(b"v2");
-				Records::amend(signed(DOCTOR), 0, cid, hash, wrapped(1), wrapped(2))
+				Records::amend(signed(DOCTOR), 0, cid, hash, keys_of(wrapped(1), wrapped(2)))
 			},
 			Recorded::NotConfirmed,
 		),
@@ -300,11 +305,17 @@ fn cases() -> Vec<Case> {
 			|| {
 				confirmed();
 				let (cid, hash) = address(b"v2");
-				assert_ok!(Records::amend(signed(DOCTOR), 0, cid, hash, wrapped(1), wrapped(2)));
+				assert_ok!(Records::amend(
+					signed(DOCTOR),
+					0,
+					cid,
+					hash,
+					keys_of(wrapped(1), wrapped(2))
+				));
 			},
 			|| {
 				let (cid, hash) = address(b"v3");
-				Records::amend(signed(DOCTOR), 0, cid, hash, wrapped(1), wrapped(2))
+				Records::amend(signed(DOCTOR), 0, cid, hash, keys_of(wrapped(1), wrapped(2)))
 			},
 			Recorded::NotLatestVersion,
 		),
@@ -465,7 +476,7 @@ fn cases() -> Vec<Case> {
 			confirmed,
 			|| {
 				Consent::record_access(
-					signed(OTHER_HOSPITAL),
+					signed(OTHER_NODE),
 					OTHER_DOCTOR,
 					PATIENT,
 					AccessTarget::Record(0),

@@ -2,6 +2,7 @@
 //! of refusals. Every test ends with the registry's `try_state` invariants checked.
 
 mod apply;
+mod custody;
 mod doctor;
 mod extension;
 mod genesis;

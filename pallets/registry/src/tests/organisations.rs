@@ -79,7 +79,13 @@ fn registration_with_invalid_keys_is_refused() {
 #[test]
 fn a_hospital_appoints_an_admin() {
 	new_test_ext(|| {
-		assert_ok!(Registry::appoint_admin(signed(HOSPITAL), 60, commitment(60), key(60)));
+		assert_ok!(Registry::appoint_admin(
+			signed(HOSPITAL),
+			60,
+			commitment(60),
+			key(60),
+			proof_with(60, Role::Admin, HOSPITAL, commitment(60), key(60))
+		));
 		let info = Members::<Test>::get(60).expect("member");
 		assert_eq!((info.role, info.hospital), (Role::Admin, Some(HOSPITAL)));
 		assert_eq!(StaffCount::<Test>::get(HOSPITAL), 3);
@@ -91,16 +97,34 @@ fn a_hospital_appoints_an_admin() {
 fn only_an_active_hospital_appoints_admins() {
 	new_test_ext(|| {
 		assert_noop!(
-			Registry::appoint_admin(signed(ADMIN), 60, commitment(60), key(60)),
+			Registry::appoint_admin(
+				signed(ADMIN),
+				60,
+				commitment(60),
+				key(60),
+				proof_with(60, Role::Admin, HOSPITAL, commitment(60), key(60))
+			),
 			Error::<Test>::NotAHospital
 		);
 		assert_noop!(
-			Registry::appoint_admin(signed(OUTSIDER), 60, commitment(60), key(60)),
+			Registry::appoint_admin(
+				signed(OUTSIDER),
+				60,
+				commitment(60),
+				key(60),
+				proof_with(60, Role::Admin, HOSPITAL, commitment(60), key(60))
+			),
 			Error::<Test>::NotAHospital
 		);
 		assert_ok!(Registry::suspend(RuntimeOrigin::root(), HOSPITAL));
 		assert_noop!(
-			Registry::appoint_admin(signed(HOSPITAL), 60, commitment(60), key(60)),
+			Registry::appoint_admin(
+				signed(HOSPITAL),
+				60,
+				commitment(60),
+				key(60),
+				proof_with(60, Role::Admin, HOSPITAL, commitment(60), key(60))
+			),
 			Error::<Test>::Suspended
 		);
 	});
@@ -110,7 +134,13 @@ fn only_an_active_hospital_appoints_admins() {
 fn appointing_a_member_as_admin_is_refused() {
 	new_test_ext(|| {
 		assert_noop!(
-			Registry::appoint_admin(signed(HOSPITAL), PATIENT, commitment(60), key(60)),
+			Registry::appoint_admin(
+				signed(HOSPITAL),
+				PATIENT,
+				commitment(60),
+				key(60),
+				proof_with(PATIENT, Role::Admin, HOSPITAL, commitment(60), key(60))
+			),
 			Error::<Test>::AlreadyMember
 		);
 	});
@@ -120,10 +150,28 @@ fn appointing_a_member_as_admin_is_refused() {
 fn staff_per_hospital_is_bounded() {
 	new_test_ext(|| {
 		// HOSPITAL has an admin and a doctor; MAX_STAFF is 4.
-		assert_ok!(Registry::appoint_admin(signed(HOSPITAL), 60, commitment(60), key(60)));
-		assert_ok!(Registry::appoint_admin(signed(HOSPITAL), 61, commitment(61), key(61)));
+		assert_ok!(Registry::appoint_admin(
+			signed(HOSPITAL),
+			60,
+			commitment(60),
+			key(60),
+			proof_with(60, Role::Admin, HOSPITAL, commitment(60), key(60))
+		));
+		assert_ok!(Registry::appoint_admin(
+			signed(HOSPITAL),
+			61,
+			commitment(61),
+			key(61),
+			proof_with(61, Role::Admin, HOSPITAL, commitment(61), key(61))
+		));
 		assert_noop!(
-			Registry::appoint_admin(signed(HOSPITAL), 62, commitment(62), key(62)),
+			Registry::appoint_admin(
+				signed(HOSPITAL),
+				62,
+				commitment(62),
+				key(62),
+				proof_with(62, Role::Admin, HOSPITAL, commitment(62), key(62))
+			),
 			Error::<Test>::TooManyStaff
 		);
 	});

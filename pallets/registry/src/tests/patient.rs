@@ -57,7 +57,8 @@ fn staff_register_a_patient_directly() {
 			signed(HOSPITAL),
 			OUTSIDER,
 			commitment(OUTSIDER),
-			key(OUTSIDER)
+			key(OUTSIDER),
+			proof_with(OUTSIDER, Role::Patient, HOSPITAL, commitment(OUTSIDER), key(OUTSIDER))
 		));
 		assert_eq!(Members::<Test>::get(OUTSIDER).map(|m| m.role), Some(Role::Patient));
 		assert_eq!(
@@ -71,20 +72,44 @@ fn staff_register_a_patient_directly() {
 fn direct_registration_is_checked() {
 	new_test_ext(|| {
 		assert_noop!(
-			Registry::register_patient(signed(DOCTOR), OUTSIDER, commitment(1), key(1)),
+			Registry::register_patient(
+				signed(DOCTOR),
+				OUTSIDER,
+				commitment(1),
+				key(1),
+				proof_with(OUTSIDER, Role::Patient, HOSPITAL, commitment(1), key(1))
+			),
 			Error::<Test>::NotHospitalStaff
 		);
 		assert_noop!(
-			Registry::register_patient(signed(ADMIN), PATIENT, commitment(1), key(1)),
+			Registry::register_patient(
+				signed(ADMIN),
+				PATIENT,
+				commitment(1),
+				key(1),
+				proof_with(PATIENT, Role::Patient, HOSPITAL, commitment(1), key(1))
+			),
 			Error::<Test>::AlreadyMember
 		);
 		assert_noop!(
-			Registry::register_patient(signed(ADMIN), OUTSIDER, commitment(1), [0; 32]),
+			Registry::register_patient(
+				signed(ADMIN),
+				OUTSIDER,
+				commitment(1),
+				[0; 32],
+				proof_with(OUTSIDER, Role::Patient, HOSPITAL, commitment(1), [0; 32])
+			),
 			Error::<Test>::InvalidEncryptionKey
 		);
 		assert_ok!(apply(OUTSIDER, ApplicantRole::Patient, HOSPITAL));
 		assert_noop!(
-			Registry::register_patient(signed(ADMIN), OUTSIDER, commitment(1), key(1)),
+			Registry::register_patient(
+				signed(ADMIN),
+				OUTSIDER,
+				commitment(1),
+				key(1),
+				proof_with(OUTSIDER, Role::Patient, HOSPITAL, commitment(1), key(1))
+			),
 			Error::<Test>::ApplicationPending
 		);
 	});

@@ -2,7 +2,7 @@
 //! fail with exactly the stated error, and must leave storage untouched — whether it is
 //! refused in the transaction pool (`CheckMembership`) or at dispatch.
 
-use crate::{mock::*, ApplicantRole, Call, CheckMembership, Error, RejectionReason};
+use crate::{mock::*, ApplicantRole, Call, CheckMembership, Error, RejectionReason, Role};
 use frame_support::{dispatch::GetDispatchInfo, pallet_prelude::TransactionSource};
 use sp_runtime::{
 	traits::DispatchTransaction,
@@ -27,6 +27,28 @@ struct Case {
 }
 
 fn nothing() {}
+
+/// An account appointed as the service account of HOSPITAL's node.
+const NODE: u64 = 50;
+
+fn node_appointed() {
+	frame_support::assert_ok!(crate::Pallet::<Test>::appoint_node(
+		signed(HOSPITAL),
+		NODE,
+		proof_node(NODE, HOSPITAL)
+	));
+}
+
+/// PATIENT's friends recovered it (inheritor 21, a second patient).
+fn patient_recovered() {
+	register_second_patient(21);
+	recovered(PATIENT, 21);
+}
+
+fn patient_handed_over() {
+	patient_recovered();
+	frame_support::assert_ok!(crate::Pallet::<Test>::hand_over(signed(PATIENT), 21));
+}
 
 fn error_code(error: &DispatchError) -> u8 {
 	match error {
@@ -164,6 +186,13 @@ fn cases() -> Vec<Case> {
 						patient: OUTSIDER,
 						profile_commitment: commitment(OUTSIDER),
 						encryption_key: [0; 32],
+						proof: proof_with(
+							OUTSIDER,
+							Role::Patient,
+							HOSPITAL,
+							commitment(OUTSIDER),
+							[0; 32],
+						),
 					}
 					.into(),
 				)
@@ -204,6 +233,138 @@ fn cases() -> Vec<Case> {
 				Step::Dispatch(RuntimeOrigin::root(), Call::revoke { member: HOSPITAL }.into())
 			},
 			expected: Error::HospitalHasStaff,
+		},
+		Case {
+			name: "registering a patient with keys the patient did not sign",
+			setup: nothing,
+			step: || {
+				Step::Dispatch(
+					signed(ADMIN),
+					Call::register_patient {
+						patient: OUTSIDER,
+						profile_commitment: commitment(OUTSIDER),
+						encryption_key: key(ADMIN),
+						proof: proof(OUTSIDER, Role::Patient, HOSPITAL),
+					}
+					.into(),
+				)
+			},
+			expected: Error::BadRegistrationProof,
+		},
+		Case {
+			name: "registering a patient with a proof signed by the clerk",
+			setup: nothing,
+			step: || {
+				Step::Dispatch(
+					signed(ADMIN),
+					Call::register_patient {
+						patient: OUTSIDER,
+						profile_commitment: commitment(OUTSIDER),
+						encryption_key: key(OUTSIDER),
+						proof: sp_runtime::testing::TestSignature(
+							ADMIN,
+							proof(OUTSIDER, Role::Patient, HOSPITAL).1,
+						),
+					}
+					.into(),
+				)
+			},
+			expected: Error::BadRegistrationProof,
+		},
+		Case {
+			name: "appointing an admin with a proof for another hospital",
+			setup: nothing,
+			step: || {
+				Step::Dispatch(
+					signed(HOSPITAL),
+					Call::appoint_admin {
+						admin: OUTSIDER,
+						profile_commitment: commitment(OUTSIDER),
+						encryption_key: key(OUTSIDER),
+						proof: proof(OUTSIDER, Role::Admin, OTHER_HOSPITAL),
+					}
+					.into(),
+				)
+			},
+			expected: Error::BadRegistrationProof,
+		},
+		Case {
+			name: "a clerk removing a patient",
+			setup: nothing,
+			step: || Step::Dispatch(signed(ADMIN), Call::revoke { member: PATIENT }.into()),
+			expected: Error::NoAuthority,
+		},
+		Case {
+			name: "an admin appointing a node account",
+			setup: nothing,
+			step: || {
+				Step::Dispatch(
+					signed(ADMIN),
+					Call::appoint_node { node: OUTSIDER, proof: proof_node(OUTSIDER, HOSPITAL) }
+						.into(),
+				)
+			},
+			expected: Error::NotAHospital,
+		},
+		Case {
+			name: "a node account appointed without its own proof",
+			setup: nothing,
+			step: || {
+				Step::Dispatch(
+					signed(HOSPITAL),
+					Call::appoint_node {
+						node: OUTSIDER,
+						proof: sp_runtime::testing::TestSignature(
+							HOSPITAL,
+							proof_node(OUTSIDER, HOSPITAL).1,
+						),
+					}
+					.into(),
+				)
+			},
+			expected: Error::BadRegistrationProof,
+		},
+		Case {
+			name: "a node account submitting anything but its audit calls",
+			setup: node_appointed,
+			step: || {
+				Step::Pool(
+					NODE,
+					Call::update_profile { profile_commitment: None, encryption_key: Some(key(1)) }
+						.into(),
+				)
+			},
+			expected: Error::NotANodeCall,
+		},
+		Case {
+			name: "handing over an account its friends did not recover",
+			setup: nothing,
+			step: || Step::Dispatch(signed(PATIENT), Call::hand_over { successor: 21 }.into()),
+			expected: Error::NotRecovered,
+		},
+		Case {
+			name: "handing a recovered patient over to a doctor",
+			setup: patient_recovered,
+			step: || Step::Dispatch(signed(PATIENT), Call::hand_over { successor: DOCTOR }.into()),
+			expected: Error::InvalidSuccessor,
+		},
+		Case {
+			name: "handing a recovered patient over to itself",
+			setup: patient_recovered,
+			step: || Step::Dispatch(signed(PATIENT), Call::hand_over { successor: PATIENT }.into()),
+			expected: Error::InvalidSuccessor,
+		},
+		Case {
+			name: "a recovered account signing a transaction",
+			setup: patient_handed_over,
+			step: || Step::Pool(PATIENT, remark()),
+			expected: Error::AccountRecovered,
+		},
+		Case {
+			name: "reinstating a recovered account",
+			setup: patient_handed_over,
+			step: || Step::Dispatch(signed(ADMIN), Call::reinstate { member: PATIENT }.into()),
+			expected: Error::AccountRecovered,
 		},
 		Case {
 			name: "difficulty above the maximum",

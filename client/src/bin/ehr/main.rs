@@ -15,9 +15,12 @@ use ehr_client::{
 };
 use ehr_primitives::{
 	records::{Category, EmergencyReason, Purpose, RecordRejection, RequestReason},
+	registry::Role,
 	AccountId,
 };
 use std::{path::PathBuf, process::ExitCode, str::FromStr};
+
+mod accounts;
 
 #[derive(Parser)]
 #[command(
@@ -79,6 +82,24 @@ enum Command {
 		#[arg(long)]
 		patient: Option<String>,
 	},
+	/// Print this account's registration proof (JSON), which staff (or, for a node
+	/// account, its hospital) submit with the registration.
+	RegistrationProof {
+		/// patient, admin or node.
+		#[arg(long, value_parser = parse_registered_role)]
+		role: Role,
+		#[arg(long)]
+		hospital: String,
+		/// The salted hash of the off-chain profile (patients, admins).
+		#[arg(long)]
+		profile_commitment: Option<String>,
+	},
+	/// A hospital's registrations, node accounts and custody key.
+	#[command(subcommand)]
+	Hospital(accounts::HospitalCommand),
+	/// Recover an account whose phrase was lost.
+	#[command(subcommand)]
+	Recovery(accounts::RecoveryCommand),
 }
 
 #[derive(Subcommand)]
@@ -100,6 +121,9 @@ enum KeysCommand {
 	},
 	/// Print the acting account's address and encryption key.
 	Show,
+	/// Accept the new encryption key of ACCOUNT after its owner confirmed the change
+	/// (replaces the key pinned on first use).
+	Accept { account: String },
 }
 
 #[derive(Subcommand)]
@@ -147,11 +171,21 @@ enum RecordCommand {
 	/// Erase a record version (patients): keys deleted, blob dropped by every node.
 	Erase { record: u64 },
 	/// Hand a record's key to a reader the chain lets read it (the patient, or the record's
-	/// author — e.g. to a doctor who opened emergency access).
+	/// author). Not needed for access: nodes release keys to every reader the chain allows.
 	Share {
 		record: u64,
 		#[arg(long)]
 		to: String,
+	},
+	/// Have a node release this account a record's key (audited on chain); prints where
+	/// it came from. `record read` does this by itself when needed.
+	ReleaseKey {
+		record: u64,
+		#[arg(long, value_parser = parse_purpose, default_value = "treatment")]
+		purpose: Purpose,
+		/// Wrap the key to a fresh session key instead of the registered one.
+		#[arg(long)]
+		session: bool,
 	},
 }
 
@@ -210,7 +244,7 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), Error> {
 	if let Command::Keys(command) = &cli.command {
-		if !matches!(command, KeysCommand::Show) {
+		if matches!(command, KeysCommand::New { .. } | KeysCommand::Import { .. }) {
 			return keys_command(&cli, command);
 		}
 	}
@@ -233,7 +267,35 @@ async fn run(cli: Cli) -> Result<(), Error> {
 	let chain = Chain::connect(&cli.node).await?;
 	let progress = &mut report_progress;
 	match cli.command {
+		Command::Keys(KeysCommand::Accept { account: who }) => {
+			let who = account(&who)?;
+			let standing = registry::standing(&chain, &who)
+				.await?
+				.ok_or_else(|| Error::NotAMember(who.to_string()))?;
+			chain.pins().accept(&who, &standing.encryption_key)?;
+			println!(
+				"the encryption key 0x{} of {who} is pinned now",
+				hex::encode(standing.encryption_key)
+			);
+			Ok(())
+		}
 		Command::Keys(_) | Command::Bundle { .. } => Ok(()),
+		Command::RegistrationProof { role, hospital, profile_commitment } => {
+			accounts::registration_proof(
+				&chain,
+				&me,
+				role,
+				&hospital,
+				profile_commitment.as_deref(),
+			)
+			.await
+		}
+		Command::Hospital(command) => {
+			accounts::hospital_command(&chain, &me, command, progress).await
+		}
+		Command::Recovery(command) => {
+			accounts::recovery_command(&chain, &me, command, progress).await
+		}
 		Command::RegisterKey => {
 			if registry::register_encryption_key(&chain, &me, progress).await? {
 				println!("encryption key registered");
@@ -303,14 +365,19 @@ async fn record_command(
 			);
 		}
 		RecordCommand::Confirm { record } => {
-			let handover = records::confirm(chain, me, record, progress).await?;
-			println!("record {record} confirmed; key handed to {} grantees", handover.shared.len());
-			for grantee in handover.without_key {
-				println!(
-					"note: grantee {grantee} has no encryption key registered yet; \
-					 share later with `ehr record share {record} --to {grantee}`"
-				);
-			}
+			records::confirm(chain, me, record, progress).await?;
+			println!("record {record} confirmed");
+		}
+		RecordCommand::ReleaseKey { record, purpose, session } => {
+			let recipient =
+				if session { records::Recipient::Session } else { records::Recipient::Registered };
+			let released = records::release_key(chain, me, record, purpose, recipient).await?;
+			println!(
+				"record {record}: key released by {} ({}), from {}",
+				released.released_by,
+				released.basis,
+				if released.from_escrow { "escrow shares" } else { "the custodian" }
+			);
 		}
 		RecordCommand::Share { record, to } => {
 			records::share_key(chain, me, record, &account(&to)?, progress).await?;
@@ -440,7 +507,7 @@ fn keys_command(cli: &Cli, command: &KeysCommand) -> Result<(), Error> {
 				.ok_or_else(|| Error::Input("give the secret with --suri or EHR_SURI".into()))?;
 			(out, *totp, suri)
 		}
-		KeysCommand::Show => return Ok(()),
+		KeysCommand::Show | KeysCommand::Accept { .. } => return Ok(()),
 	};
 	let password = password("New keystore password: ")?;
 	let totp_secret = with_totp.then(totp::generate_secret);
@@ -506,7 +573,8 @@ fn seed_record(path: &PathBuf) -> Result<SeedRecord, Error> {
 		.map_err(|e| Error::Input(format!("{}: not the seed's record fields: {e}", path.display())))
 }
 
-fn account(text: &str) -> Result<AccountId, Error> {
+/// An account from its SS58 address.
+pub(crate) fn account(text: &str) -> Result<AccountId, Error> {
 	AccountId::from_str(text)
 		.map_err(|e| Error::Input(format!("'{text}' is not an SS58 address: {e}")))
 }
@@ -538,6 +606,10 @@ fn parse_category(text: &str) -> Result<Category, String> {
 			DocumentReference,
 		],
 	)
+}
+
+fn parse_registered_role(text: &str) -> Result<Role, String> {
+	by_name(text, &[Role::Patient, Role::Admin, Role::Node])
 }
 
 fn parse_purpose(text: &str) -> Result<Purpose, String> {
