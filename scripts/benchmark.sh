@@ -6,7 +6,7 @@
 #   scripts/benchmark.sh --quick         steps 10, repeat 5 (to check the pipeline)
 #   scripts/benchmark.sh PALLET...       only these (e.g. pallet_ehr_consortium)
 #   scripts/benchmark.sh --overhead      the base weights of a block and of an extrinsic
-#                                        (runtime/src/weights/), with the production node
+#                                        (runtime/src/weights/)
 #   scripts/benchmark.sh --storage       ParityDB's read and write cost per storage item
 #                                        (runtime/src/weights/paritydb_weights.rs), on a
 #                                        chain holding EHR_STORAGE_ANCHORS (1000000)
@@ -14,7 +14,8 @@
 #
 # The node is built with `--features runtime-benchmarks` in its own target directory
 # (next to the shared one), so the production and test binaries are never replaced by a
-# benchmarking build.
+# benchmarking build; only that build has the `benchmark` subcommands (`benchmark block`
+# too: run it as target-benchmarks/release/ehr-node).
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 cd "$EHR_ROOT"
@@ -32,22 +33,19 @@ for arg in "$@"; do
   esac
 done
 
-if [ -n "$overhead" ]; then
-  # `benchmark overhead` needs no benchmarking build: the shared node binary runs it.
-  "$EHR_ROOT/scripts/setup.sh"
-  ehr_build_node
-  "$EHR_NODE_BIN" benchmark overhead --chain dev --warmup 10 --repeat 100 \
-    --weight-path runtime/src/weights --header scripts/license-header.txt
-  log "base weights regenerated in runtime/src/weights; rebuild and run scripts/test.sh"
-  exit 0
-fi
-
 "$EHR_ROOT/scripts/setup.sh"
 ehr_wasm_env || die "no Wasm toolchain"
 bench_target="${CARGO_TARGET_DIR%/}-benchmarks"
 log "building ehr-node with runtime benchmarks (target dir $bench_target)"
 CARGO_TARGET_DIR="$bench_target" cargo build --locked --release -p ehr-node --features runtime-benchmarks
 node="$bench_target/release/ehr-node"
+
+if [ -n "$overhead" ]; then
+  "$node" benchmark overhead --chain dev --warmup 10 --repeat 100 \
+    --weight-path runtime/src/weights --header scripts/license-header.txt
+  log "base weights regenerated in runtime/src/weights; rebuild and run scripts/test.sh"
+  exit 0
+fi
 
 if [ -n "$storage" ]; then
   # A state the size of a busy consortium's: the benchmark chain (ehr-bench's members)

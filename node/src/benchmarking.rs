@@ -1,10 +1,17 @@
-//! What `ehr-node benchmark overhead|extrinsic` need from this chain: a way to build
-//! signed `system.remark` transactions natively, and the inherent data of a block.
+//! `ehr-node benchmark …`, in a node built with `--features runtime-benchmarks` (the
+//! benchmark CLI crate brings ~100 crates of Polkadot and Cumulus that production and test
+//! builds do without): the subcommands, and what `benchmark overhead|extrinsic` need from
+//! this chain — signed `system.remark` transactions built natively, and the inherent data
+//! of a block.
 
-use crate::service::FullClient;
+use crate::service::{self, FullClient};
+use ehr_primitives::opaque::Block;
 use ehr_runtime as runtime;
-use frame_benchmarking_cli::ExtrinsicBuilder;
+use frame_benchmarking_cli::{
+	BenchmarkCmd, ExtrinsicBuilder, ExtrinsicFactory, SUBSTRATE_REFERENCE_HARDWARE,
+};
 use sc_cli::Result;
+use sc_service::PartialComponents;
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::OpaqueExtrinsic;
 use std::{sync::Arc, time::Duration};
@@ -49,4 +56,42 @@ pub fn inherent_benchmark_data() -> Result<sp_inherents::InherentData> {
 	))
 	.map_err(|e| format!("creating inherent data: {e:?}"))?;
 	Ok(inherent_data)
+}
+
+/// Runs a `benchmark` subcommand.
+pub fn run(cmd: &BenchmarkCmd, config: sc_service::Configuration) -> sc_cli::Result<()> {
+	match cmd {
+		BenchmarkCmd::Pallet(cmd) => {
+			cmd.run_with_spec::<sp_runtime::traits::HashingFor<Block>, ()>(Some(config.chain_spec))
+		}
+		BenchmarkCmd::Block(cmd) => {
+			let PartialComponents { client, .. } = service::new_partial(&config)?;
+			cmd.run(client)
+		}
+		BenchmarkCmd::Storage(cmd) => {
+			let PartialComponents { client, backend, .. } = service::new_partial(&config)?;
+			let db = backend.expose_db();
+			let storage = backend.expose_storage();
+			let shared_trie_cache = backend.expose_shared_trie_cache();
+			cmd.run(config, client, db, storage, shared_trie_cache)
+		}
+		BenchmarkCmd::Overhead(cmd) => {
+			let PartialComponents { client, .. } = service::new_partial(&config)?;
+			let ext_builder = RemarkBuilder::new(client.clone());
+			cmd.run(
+				config.chain_spec.name().into(),
+				client,
+				inherent_benchmark_data()?,
+				Vec::new(),
+				&ext_builder,
+				false,
+			)
+		}
+		BenchmarkCmd::Extrinsic(cmd) => {
+			let PartialComponents { client, .. } = service::new_partial(&config)?;
+			let ext_factory = ExtrinsicFactory(vec![Box::new(RemarkBuilder::new(client.clone()))]);
+			cmd.run(client, inherent_benchmark_data()?, Vec::new(), &ext_factory)
+		}
+		BenchmarkCmd::Machine(cmd) => cmd.run(&config, SUBSTRATE_REFERENCE_HARDWARE.clone()),
+	}
 }

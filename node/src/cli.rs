@@ -51,7 +51,9 @@ pub enum Subcommand {
 	/// Revert the chain to a previous state.
 	Revert(sc_cli::RevertCmd),
 
-	/// Sub-commands concerned with benchmarking.
+	/// Sub-commands concerned with benchmarking (a node built with `--features
+	/// runtime-benchmarks`, as `scripts/benchmark.sh` builds it).
+	#[cfg(feature = "runtime-benchmarks")]
 	#[command(subcommand)]
 	Benchmark(frame_benchmarking_cli::BenchmarkCmd),
 

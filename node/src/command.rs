@@ -1,13 +1,11 @@
 //! Dispatches the command line to the node service or a subcommand.
 
 use crate::{
-	benchmarking::{inherent_benchmark_data, RemarkBuilder},
 	chain_spec,
 	cli::{Cli, Subcommand},
 	service,
 };
 use ehr_primitives::{opaque::Block, Hash};
-use frame_benchmarking_cli::{BenchmarkCmd, ExtrinsicFactory, SUBSTRATE_REFERENCE_HARDWARE};
 use sc_cli::SubstrateCli;
 use sc_network::config::NetworkBackendType;
 use sc_service::PartialComponents;
@@ -101,9 +99,10 @@ pub fn run() -> sc_cli::Result<()> {
 				Ok((cmd.run(client, backend, Some(aux_revert)), task_manager))
 			})
 		}
+		#[cfg(feature = "runtime-benchmarks")]
 		Some(Subcommand::Benchmark(cmd)) => {
 			let runner = cli.create_runner(cmd)?;
-			runner.sync_run(|config| run_benchmark(cmd, config))
+			runner.sync_run(|config| crate::benchmarking::run(cmd, config))
 		}
 		Some(Subcommand::ChainInfo(cmd)) => {
 			let runner = cli.create_runner(cmd)?;
@@ -150,52 +149,5 @@ fn default_to_single_state_pool(cli: &mut Cli) {
 		std::env::args().any(|arg| arg == "--pool-type" || arg.starts_with("--pool-type="));
 	if !chosen {
 		cli.run.pool_config.pool_type = sc_cli::TransactionPoolType::SingleState;
-	}
-}
-
-/// What `benchmark pallet` and `benchmark storage` need, missing from a production build.
-const NEEDS_BENCHMARK_BUILD: &str = "this benchmark needs a node built with \
-	`--features runtime-benchmarks` (scripts/benchmark.sh builds one)";
-
-fn run_benchmark(cmd: &BenchmarkCmd, config: sc_service::Configuration) -> sc_cli::Result<()> {
-	match cmd {
-		BenchmarkCmd::Pallet(cmd) => {
-			if !cfg!(feature = "runtime-benchmarks") {
-				return Err(NEEDS_BENCHMARK_BUILD.into());
-			}
-			cmd.run_with_spec::<sp_runtime::traits::HashingFor<Block>, ()>(Some(config.chain_spec))
-		}
-		BenchmarkCmd::Block(cmd) => {
-			let PartialComponents { client, .. } = service::new_partial(&config)?;
-			cmd.run(client)
-		}
-		#[cfg(feature = "runtime-benchmarks")]
-		BenchmarkCmd::Storage(cmd) => {
-			let PartialComponents { client, backend, .. } = service::new_partial(&config)?;
-			let db = backend.expose_db();
-			let storage = backend.expose_storage();
-			let shared_trie_cache = backend.expose_shared_trie_cache();
-			cmd.run(config, client, db, storage, shared_trie_cache)
-		}
-		#[cfg(not(feature = "runtime-benchmarks"))]
-		BenchmarkCmd::Storage(_) => Err(NEEDS_BENCHMARK_BUILD.into()),
-		BenchmarkCmd::Overhead(cmd) => {
-			let PartialComponents { client, .. } = service::new_partial(&config)?;
-			let ext_builder = RemarkBuilder::new(client.clone());
-			cmd.run(
-				config.chain_spec.name().into(),
-				client,
-				inherent_benchmark_data()?,
-				Vec::new(),
-				&ext_builder,
-				false,
-			)
-		}
-		BenchmarkCmd::Extrinsic(cmd) => {
-			let PartialComponents { client, .. } = service::new_partial(&config)?;
-			let ext_factory = ExtrinsicFactory(vec![Box::new(RemarkBuilder::new(client.clone()))]);
-			cmd.run(client, inherent_benchmark_data()?, Vec::new(), &ext_factory)
-		}
-		BenchmarkCmd::Machine(cmd) => cmd.run(&config, SUBSTRATE_REFERENCE_HARDWARE.clone()),
 	}
 }

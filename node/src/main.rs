@@ -3,6 +3,7 @@
 //! It authors blocks in its Aura slots, votes on finality with GRANDPA, syncs with the
 //! other hospitals over P2P and serves JSON-RPC to Polkadot.js and integrators.
 
+#[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod blobs;
 mod chain_spec;

@@ -228,8 +228,9 @@ mod benchmarks {
 	fn forget_releases(n: Linear<0, { T::MaxReleasesPerBlock::get() }>) {
 		let now = frame_system::Pallet::<T>::block_number();
 		let forget_at = now.saturating_add(T::ReleaseMemory::get());
-		let hashes: Vec<sp_core::H256> =
-			(0..n).map(|i| sp_core::H256::from_low_u64_be(u64::from(i) + 1)).collect();
+		let hashes: Vec<sp_core::H256> = (0..n)
+			.map(|i| sp_core::H256::from(sp_io::hashing::blake2_256(&i.to_le_bytes())))
+			.collect();
 		for hash in &hashes {
 			ReleasedRequests::<T>::insert(hash, forget_at);
 		}

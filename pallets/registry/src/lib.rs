@@ -627,10 +627,10 @@ pub trait BenchmarkHelper<AccountId, Signature>:
 
 /// Signs for the `u64` accounts of mock runtimes, whose `TestSignature` carries its signer
 /// and message; recovers nobody. For the benchmark tests of pallets built on the registry.
-#[cfg(feature = "runtime-benchmarks")]
+#[cfg(all(feature = "runtime-benchmarks", feature = "std"))]
 pub struct MockSigner;
 
-#[cfg(feature = "runtime-benchmarks")]
+#[cfg(all(feature = "runtime-benchmarks", feature = "std"))]
 impl ehr_primitives::registry::BenchmarkSigner<u64, sp_runtime::testing::TestSignature>
 	for MockSigner
 {
@@ -642,7 +642,7 @@ impl ehr_primitives::registry::BenchmarkSigner<u64, sp_runtime::testing::TestSig
 	}
 }
 
-#[cfg(feature = "runtime-benchmarks")]
+#[cfg(all(feature = "runtime-benchmarks", feature = "std"))]
 impl BenchmarkHelper<u64, sp_runtime::testing::TestSignature> for MockSigner {
 	fn recovered(_lost: &u64, _inheritor: &u64) {}
 }
