@@ -26,7 +26,11 @@ ehr_build_node
 
 DATA="${EHR_DATA_DIR:-$EHR_ROOT/data}"
 apps_link() { echo "https://polkadot.js.org/apps/?rpc=ws%3A%2F%2F127.0.0.1%3A$1#/explorer"; }
-common_args=(--no-mdns --no-telemetry --rpc-cors all)
+# Never `--rpc-cors all`: RPC on 127.0.0.1 serves unsafe methods (key rotation) to local
+# tools, so only local pages and Polkadot.js apps may call it from a browser; any other web
+# page the operator opens may not (Substrate would allow all origins on `--dev`).
+cors="http://localhost:*,http://127.0.0.1:*,https://localhost:*,https://127.0.0.1:*,https://polkadot.js.org"
+common_args=(--no-mdns --no-telemetry --rpc-cors "$cors")
 
 if [ "$mode" = dev ]; then
   log "starting a development node (Alice validates alone; state is discarded on exit)"

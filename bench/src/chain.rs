@@ -18,10 +18,12 @@ pub struct Participants {
 	pub doctors: Vec<sr25519::Pair>,
 	pub patients: Vec<sr25519::Pair>,
 	pub validators: usize,
+	/// The flooding doctor (at the first hospital) and its patient, if the run floods.
+	pub flooder: Option<(sr25519::Pair, sr25519::Pair)>,
 }
 
 impl Participants {
-	pub fn new(count: usize, validators: usize) -> Self {
+	pub fn new(count: usize, validators: usize, flood: bool) -> Self {
 		let derive = |role: &str, i: usize| {
 			sr25519::Pair::from_string(&format!("//ehr-bench//{role}//{i}"), None)
 				.expect("a valid derivation path")
@@ -30,7 +32,14 @@ impl Participants {
 			doctors: (0..count).map(|i| derive("doctor", i)).collect(),
 			patients: (0..count).map(|i| derive("patient", i)).collect(),
 			validators,
+			flooder: flood.then(|| (derive("flooder", 0), derive("flooded-patient", 0))),
 		}
+	}
+
+	/// Every patient, with the index of its doctor's hospital (the flooder's is the first).
+	pub fn patients_and_hospitals(&self) -> Vec<(&sr25519::Pair, usize)> {
+		let honest = self.patients.iter().enumerate().map(|(i, p)| (p, self.node_of(i)));
+		honest.chain(self.flooder.iter().map(|(_, patient)| (patient, 0))).collect()
 	}
 
 	/// The index of the hospital — and of its node, which doctor `i` submits to — that
@@ -60,6 +69,16 @@ impl Participants {
 				Role::Patient,
 				Some(hospital),
 			));
+		}
+		if let Some((doctor, patient)) = &self.flooder {
+			let hospital = self.hospital_of(0);
+			for (who, role) in [(doctor, Role::Doctor), (patient, Role::Patient)] {
+				members.push(GenesisMember::placeholder(
+					AccountId::from(who.public()),
+					role,
+					Some(hospital.clone()),
+				));
+			}
 		}
 		members
 	}

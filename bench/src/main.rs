@@ -11,6 +11,7 @@
 //! are stopped when it ends, whatever happens.
 
 mod chain;
+mod flood;
 mod follow;
 mod load;
 mod report;
@@ -53,7 +54,7 @@ struct Args {
 	#[arg(long, default_value_t = 64)]
 	senders: usize,
 	/// The loads to run, in order.
-	#[arg(long, value_enum, value_delimiter = ',', default_value = "records,remark")]
+	#[arg(long, value_enum, value_delimiter = ',', default_value = "records")]
 	loads: Vec<LoadKind>,
 	/// How each sender's transactions go out: in nonce order, each after the node answered
 	/// the previous one, or pipelined.
@@ -82,6 +83,11 @@ struct Args {
 	/// and exit: to run `ehr-node benchmark block` on a kept run's database, say.
 	#[arg(long, value_name = "FILE")]
 	write_spec: Option<PathBuf>,
+	/// Run every load twice: as it is, then while one more doctor floods the chain with
+	/// record writes as fast as the chain lets it (see `flood.rs`); print both, the
+	/// ratios, and how much the flooder grew the chain against its budget.
+	#[arg(long)]
+	flood: bool,
 	/// An extra argument for every node (repeat for more), e.g. `--node-arg=--pool-limit=20000`.
 	#[arg(long = "node-arg", allow_hyphen_values = true)]
 	node_args: Vec<String>,
@@ -95,8 +101,21 @@ struct Results {
 	stored_anchors: u32,
 	warmup_s: u64,
 	runs: Vec<RunReport>,
+	/// The flooded runs, with what the flooder did (`--flood`).
+	flooded: Vec<FloodedRun>,
 	/// Finalized records/s divided by finalized remarks/s, when both ran.
 	records_to_remark_ratio: Option<f64>,
+}
+
+/// A run under flood, against the same run without.
+#[derive(serde::Serialize)]
+struct FloodedRun {
+	run: RunReport,
+	flood: flood::FloodReport,
+	/// Honest finalized writes/s under flood over without.
+	throughput_ratio: f64,
+	/// Honest p95 latency under flood over without.
+	p95_ratio: f64,
 }
 
 #[derive(serde::Serialize)]
@@ -138,9 +157,10 @@ fn grant_treatment(
 	genesis: H256,
 ) -> Result<(), String> {
 	let rpc = network.nodes[0].rpc();
-	for (i, patient) in participants.patients.iter().enumerate() {
+	let patients = participants.patients_and_hospitals();
+	for &(patient, node) in &patients {
 		let me = AccountId::from(patient.public());
-		let (hospital, node) = (participants.hospital_of(i), participants.node_of(i));
+		let hospital = participants.hospital_of(node);
 		let call: RuntimeCall = pallet_ehr_consent::Call::grant {
 			patient: me.clone(),
 			grantee: hospital,
@@ -159,7 +179,7 @@ fn grant_treatment(
 		|| {
 			let (_, head) = rpc.finalized_head().map_err(|e| e.to_string())?;
 			let mut waiting = 0;
-			for patient in &participants.patients {
+			for (patient, _) in &patients {
 				if nonce_at(&rpc, &AccountId::from(patient.public()), Some(&head))? == 0 {
 					waiting += 1;
 				}
@@ -197,7 +217,8 @@ async fn run(
 	participants: &Participants,
 	genesis: H256,
 	nonces: &mut [Nonce],
-) -> Result<RunReport, String> {
+	flooded: bool,
+) -> Result<(RunReport, Option<flood::FloodReport>), String> {
 	let rpc = network.nodes[0].rpc();
 	let per_doctor = (u64::from(args.rate) * args.duration).div_ceil(args.senders as u64) as usize;
 	let signing = Instant::now();
@@ -237,6 +258,15 @@ async fn run(
 		},
 		deadline,
 	));
+	let stop_flood = Arc::new(AtomicBool::new(false));
+	let flooder = match (&participants.flooder, flooded) {
+		(Some((doctor, patient)), true) => {
+			let (rpc, doctor, stop) = (rpc.clone(), doctor.clone(), stop_flood.clone());
+			let patient = AccountId::from(patient.public());
+			Some(std::thread::spawn(move || flood::run(rpc, doctor, patient, genesis, stop)))
+		}
+		_ => None,
+	};
 	load::submit(
 		clients,
 		participants,
@@ -248,15 +278,20 @@ async fn run(
 	)
 	.await;
 	submitted.store(true, Ordering::Relaxed);
+	stop_flood.store(true, Ordering::Relaxed);
 	eprintln!(
 		"[ehr-bench] all submitted after {:.1} s; waiting for finality",
 		start.elapsed().as_secs_f64()
 	);
 	follower.await.map_err(|e| e.to_string())??;
+	let flood = match flooder {
+		Some(thread) => Some(thread.join().map_err(|_| "the flooder panicked".to_string())??),
+		None => None,
+	};
 
 	let log = log.lock().expect("not poisoned");
 	let finality = finality.lock().expect("not poisoned");
-	Ok(report::summarize(
+	let report = report::summarize(
 		kind,
 		args.validators,
 		args.senders,
@@ -265,7 +300,8 @@ async fn run(
 		offered,
 		&log,
 		&finality,
-	))
+	);
+	Ok((report, flood))
 }
 
 async fn bench(args: Args) -> Result<(), String> {
@@ -275,7 +311,7 @@ async fn bench(args: Args) -> Result<(), String> {
 	if args.senders == 0 || args.rate == 0 || args.duration == 0 {
 		return Err("--senders, --rate and --duration must be positive".into());
 	}
-	let participants = Participants::new(args.senders, args.validators);
+	let participants = Participants::new(args.senders, args.validators, args.flood);
 	if let Some(path) = &args.write_spec {
 		chain::write_spec(&args.node, &participants, args.stored_anchors, path)?;
 		eprintln!("[ehr-bench] benchmark chain spec written to {}", path.display());
@@ -317,10 +353,43 @@ async fn bench(args: Args) -> Result<(), String> {
 		tokio::time::sleep(Duration::from_secs(args.warmup)).await;
 	}
 	let mut runs = Vec::new();
+	let mut flooded = Vec::new();
 	for kind in &args.loads {
-		let report =
-			run(&args, *kind, &network, &clients, &participants, genesis, &mut nonces).await?;
+		let (report, _) =
+			run(&args, *kind, &network, &clients, &participants, genesis, &mut nonces, false)
+				.await?;
 		report.print();
+		if args.flood {
+			eprintln!("[ehr-bench] {kind:?} again, while one doctor floods");
+			let (under_flood, flood) =
+				run(&args, *kind, &network, &clients, &participants, genesis, &mut nonces, true)
+					.await?;
+			let flood = flood.ok_or("the flooded run had no flooder")?;
+			under_flood.print();
+			let compared = FloodedRun {
+				throughput_ratio: under_flood.finalized_rate / report.finalized_rate,
+				p95_ratio: under_flood.latency_p95_s / report.latency_p95_s,
+				run: under_flood,
+				flood,
+			};
+			println!(
+				"under flood: honest finalized/s ×{:.2}, p95 ×{:.2}, {} honest writes lost; the \
+				 flooder sent {} ({} accepted, refused {:?}), the chain took {} writes, {} bytes \
+				 in {:.0} s (its budget: {} writes, {} bytes)",
+				compared.throughput_ratio,
+				compared.p95_ratio,
+				compared.run.accepted_not_finalized,
+				compared.flood.attempted,
+				compared.flood.accepted,
+				compared.flood.refused,
+				compared.flood.included,
+				compared.flood.included_bytes,
+				compared.flood.duration_s,
+				compared.flood.budget_transactions,
+				compared.flood.budget_bytes,
+			);
+			flooded.push(compared);
+		}
 		runs.push(report);
 	}
 	let rate_of = |kind| runs.iter().find(|r| r.load == kind).map(|r| r.finalized_rate);
@@ -338,6 +407,7 @@ async fn bench(args: Args) -> Result<(), String> {
 		stored_anchors: args.stored_anchors,
 		warmup_s: args.warmup,
 		runs,
+		flooded,
 		records_to_remark_ratio: ratio,
 	};
 	if let Some(path) = &args.output {

@@ -61,6 +61,7 @@ pub async fn put(chain: &Chain, author: &Identity, blob: &[u8]) -> Result<PutRec
 			"ehr_putBlob",
 			json!({
 				"blob": format!("0x{}", hex::encode(blob)),
+				"sha256": format!("0x{}", hex::encode(request.sha256)),
 				"author": author.ss58(),
 				"genesis": format!("0x{}", hex::encode(request.genesis)),
 				"issuedAt": request.issued_at,

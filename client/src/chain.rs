@@ -138,6 +138,19 @@ impl Chain {
 		Ok(Hash::from(hash.0))
 	}
 
+	/// The number and hash of the last finalized block.
+	pub async fn finalized_block(&self) -> Result<(u32, Hash), Error> {
+		let hash = self.legacy.chain_get_finalized_head().await?;
+		let header = self
+			.legacy
+			.chain_get_header(Some(hash))
+			.await?
+			.ok_or_else(|| Error::Chain("the node has no header for its finalized head".into()))?;
+		let number = u32::try_from(header.number)
+			.map_err(|_| Error::Chain("a block number beyond u32".into()))?;
+		Ok((number, Hash::from(hash.0)))
+	}
+
 	/// Calls the runtime API function `method` (`RecordsApi_record`, ...) with SCALE-encoded
 	/// `args`, at the best or finalized block.
 	pub async fn runtime_call<R: Decode>(
@@ -181,14 +194,19 @@ impl Chain {
 		let account = SubxtAccountId(who.account_public());
 		// The pool-aware nonce: counts this account's transactions still in the pool.
 		let nonce = self.legacy.system_account_next_index(&account).await?;
-		let params =
-			DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new().nonce(nonce).immortal().build();
+		// Mortal: a transaction the chain did not take within its period can never be
+		// included later (e.g. replayed by whoever saw it).
+		let params = DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new()
+			.nonce(nonce)
+			.mortal(MORTAL_PERIOD)
+			.build();
 		let at = self.api.at_current_block().await.map_err(|e| Error::Chain(e.to_string()))?;
+		let metadata = at.metadata();
 		let mut transactions = at.transactions();
 		let mut watch = transactions
 			.sign_and_submit_then_watch(&call, &IdentitySigner(who), params)
 			.await
-			.map_err(|e| Error::Refused(e.to_string()))?;
+			.map_err(|e| Error::Refused(name_refusal(&metadata, e.to_string())))?;
 		progress(Progress::Submitted { transaction: Hash::from(watch.extrinsic_hash().0) });
 		while let Some(status) = watch.next().await {
 			match status.map_err(|e| Error::Chain(e.to_string()))? {
@@ -220,6 +238,26 @@ impl Chain {
 	}
 }
 
+/// The pool's refusal `message`, with the registry error its `Custom error: N` stands for
+/// (the membership gate and the quota refuse with the index of a registry `Error`), as the
+/// runtime's metadata names and documents it.
+fn name_refusal(metadata: &subxt::metadata::Metadata, message: String) -> String {
+	let code = message
+		.split("Custom error: ")
+		.nth(1)
+		.and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+		.and_then(|digits| digits.parse::<u8>().ok());
+	let variant = code.and_then(|code| {
+		metadata.pallet_by_name("Registry")?.error_variant_by_index(code).map(|variant| {
+			format!("Registry::{}: {}", variant.name, variant.docs().join(" "))
+		})
+	});
+	match variant {
+		Some(named) => format!("{message} ({named})"),
+		None => message,
+	}
+}
+
 fn dispatch_error(error: TransactionEventsError) -> Error {
 	match error {
 		TransactionEventsError::ExtrinsicFailed(DispatchError::Module(module)) => {
@@ -237,6 +275,9 @@ fn dispatch_error(error: TransactionEventsError) -> Error {
 		other => Error::Chain(other.to_string()),
 	}
 }
+
+/// Blocks a transaction stays valid from the block it was signed at: about two minutes.
+pub const MORTAL_PERIOD: u64 = 64;
 
 impl From<subxt::rpcs::Error> for Error {
 	fn from(e: subxt::rpcs::Error) -> Self {

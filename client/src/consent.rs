@@ -49,12 +49,32 @@ impl ScopeArg {
 	}
 }
 
+/// Every item of a paged runtime API (`method(key, from, limit)`), page by page.
+async fn all_pages<R: codec::Decode>(
+	chain: &Chain,
+	method: &str,
+	key: &AccountId,
+) -> Result<Vec<R>, Error> {
+	// The runtime's `MaxPageSize`: a shorter page is the last.
+	const PAGE: u32 = 100;
+	let mut all = Vec::new();
+	loop {
+		let from = u32::try_from(all.len()).unwrap_or(u32::MAX);
+		let page: Vec<R> = chain.runtime_call(method, (key, from, PAGE), At::Best).await?;
+		let done = page.len() < PAGE as usize;
+		all.extend(page);
+		if done {
+			return Ok(all);
+		}
+	}
+}
+
 /// The patient's grants.
 pub async fn grants(
 	chain: &Chain,
 	patient: &AccountId,
 ) -> Result<Vec<GrantView<AccountId>>, Error> {
-	chain.runtime_call("ConsentApi_grants_of", patient, At::Best).await
+	all_pages(chain, "ConsentApi_grants_of", patient).await
 }
 
 /// The patient's pending requests.
@@ -62,7 +82,7 @@ pub async fn requests(
 	chain: &Chain,
 	patient: &AccountId,
 ) -> Result<Vec<RequestView<AccountId, BlockNumber>>, Error> {
-	chain.runtime_call("ConsentApi_requests_of", patient, At::Best).await
+	all_pages(chain, "ConsentApi_requests_of", patient).await
 }
 
 /// The patient's audit trail, oldest first.
@@ -70,17 +90,7 @@ pub async fn audit(
 	chain: &Chain,
 	patient: &AccountId,
 ) -> Result<Vec<AuditEntry<AccountId, BlockNumber>>, Error> {
-	let mut all = Vec::new();
-	loop {
-		let page: Vec<AuditEntry<AccountId, BlockNumber>> = chain
-			.runtime_call("ConsentApi_audit_of", (patient, all.len() as u32, 100u32), At::Best)
-			.await?;
-		let done = page.len() < 100;
-		all.extend(page);
-		if done {
-			return Ok(all);
-		}
-	}
+	all_pages(chain, "ConsentApi_audit_of", patient).await
 }
 
 /// Grants `grantee` access to `scope` of the patient's records for `purpose`: the grant

@@ -9,11 +9,12 @@ use crate::{
 };
 use ehr_primitives::{
 	registry::{
-		placeholder_encryption_key, placeholder_profile_commitment, EncryptionKey,
+		placeholder_encryption_key, placeholder_profile_commitment, ApplicantRole, EncryptionKey,
 		ProfileCommitment, RegistrationConsent, Role, Standing,
 	},
 	AccountId,
 };
+use pallet_ehr_registry::pow;
 use sp_runtime::MultiSignature;
 use subxt::dynamic;
 
@@ -133,4 +134,64 @@ pub async fn set_encryption_key(
 	let call =
 		dynamic::tx("Registry", "update_profile", (Option::<[u8; 32]>::None, Some(encryption_key)));
 	chain.submit(who, call, progress).await.map(drop)
+}
+
+/// Hashes tried between two reports of a proof-of-work search.
+pub const POW_REPORT_EVERY: u64 = 1 << 20;
+
+/// Applies to `hospital` for `role` from an account with no standing (`ehr apply`): works
+/// the proof-of-work ticket against the last finalized block at the chain's current
+/// difficulty, reporting `work(tried, expected)` every [`POW_REPORT_EVERY`] hashes, then
+/// submits the application. The ticket is good for `PowTicketLifetime` blocks after that
+/// block: the council keeps the difficulty well within it.
+pub async fn apply(
+	chain: &Chain,
+	who: &Identity,
+	role: ApplicantRole,
+	hospital: &AccountId,
+	profile_commitment: ProfileCommitment,
+	work: &mut dyn FnMut(u64, u64),
+	progress: &mut dyn FnMut(Progress),
+) -> Result<(), Error> {
+	let difficulty: u8 = chain.runtime_call("RegistryApi_pow_difficulty", (), At::Best).await?;
+	let (block, block_hash) = chain.finalized_block().await?;
+	let applicant = who.account_id();
+	let encryption_key = who.encryption_public();
+	let expected = 1u64.checked_shl(u32::from(difficulty)).unwrap_or(u64::MAX);
+	let mut tried = 0u64;
+	let nonce = loop {
+		let hash = pow::ticket_hash(
+			&applicant,
+			role,
+			hospital,
+			&profile_commitment,
+			&encryption_key,
+			&block_hash,
+			tried,
+		);
+		if pow::leading_zero_bits(&hash) >= u32::from(difficulty) {
+			break tried;
+		}
+		tried = tried.checked_add(1).ok_or_else(|| {
+			Error::Chain(format!("no proof-of-work ticket of {difficulty} bits found"))
+		})?;
+		if tried % POW_REPORT_EVERY == 0 {
+			work(tried, expected);
+		}
+	};
+	work(nonce.saturating_add(1), expected);
+	let call = dynamic::tx(
+		"Registry",
+		"apply",
+		(
+			Static(role),
+			account_arg(hospital),
+			profile_commitment.0,
+			encryption_key,
+			block,
+			nonce,
+		),
+	);
+	chain.submit(who, call, progress).await?;
+	Ok(())
 }

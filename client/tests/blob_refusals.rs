@@ -44,6 +44,7 @@ fn put_params(
 	};
 	json!({
 		"blob": format!("0x{}", hex::encode(blob)),
+		"sha256": format!("0x{}", hex::encode(request.sha256)),
 		"author": author.ss58(),
 		"genesis": format!("0x{}", hex::encode(genesis.encode())),
 		"issuedAt": issued_at,
@@ -76,7 +77,7 @@ async fn status(chain: &Chain, cid: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_blob_store_refuses_with_specific_errors() {
 	let binary = node_binary().expect("node binary");
-	let extra = ["--blob-staging-ttl", "2"];
+	let extra = ["--blob-staging-ttl", "2", "--blob-staging-per-author-mib", "1"];
 	let network =
 		Network::start(&binary, "blob-refusals", "dev", &["alice"], &extra).expect("dev node");
 	network.wait_all_finalized(1, Duration::from_secs(60)).expect("the dev chain finalizes");
@@ -101,6 +102,21 @@ async fn the_blob_store_refuses_with_specific_errors() {
 	// Signed by someone other than the claimed author: 1003.
 	let forged = put_params(&patient, &doctor, genesis, now, b"ciphertext");
 	assert_eq!(code(chain.rpc::<serde_json::Value>("ehr_putBlob", forged).await), 1003);
+	// A blob that is not the one the signature covers: 1000, after the signature is
+	// checked (a stranger's oversized or unsigned body is never decoded or hashed).
+	let mut swapped = put_params(&doctor, &doctor, genesis, now, b"ciphertext");
+	swapped["blob"] = json!(format!("0x{}", hex::encode(b"other ciphertext")));
+	assert_eq!(code(chain.rpc::<serde_json::Value>("ehr_putBlob", swapped).await), 1000);
+	let mut stranger = put_params(&patient, &doctor, genesis, now, b"ciphertext");
+	stranger["blob"] = json!("0xnot hex at all");
+	assert_eq!(code(chain.rpc::<serde_json::Value>("ehr_putBlob", stranger).await), 1003);
+	// One doctor may stage 1 MiB per staging period here: 1016, then, after the period,
+	// again.
+	let big = vec![3u8; 700 * 1024];
+	blobs::put(&chain, &doctor, &big).await.expect("within the doctor's staging budget");
+	assert_eq!(code(blobs::put(&chain, &doctor, &[4u8; 700 * 1024]).await), 1016);
+	tokio::time::sleep(Duration::from_millis(2_500)).await;
+	blobs::put(&chain, &doctor, &[5u8; 700 * 1024]).await.expect("budget restored");
 	// No such record: 1005.
 	assert_eq!(code(blobs::get(&chain, &patient, 999, Purpose::Treatment).await), 1005);
 	// Malformed parameters: JSON-RPC's invalid-params code, naming the field.

@@ -84,31 +84,17 @@ async fn released(
 /// A doctor with no standing applies to `hospital` (solving the proof of work) and the
 /// hospital activates them.
 async fn new_doctor(chain: &Chain, doctor: &Identity, hospital: &Identity) {
-	let bits: u8 = chain
-		.runtime_call("RegistryApi_pow_difficulty", (), ehr_client::chain::At::Best)
-		.await
-		.expect("difficulty");
-	let profile = commitment("dana");
-	let nonce = pallet_ehr_registry::pow::solve(
-		&doctor.account_id(),
+	registry::apply(
+		chain,
+		doctor,
 		ApplicantRole::Doctor,
 		&hospital.account_id(),
-		&profile,
-		&doctor.encryption_public(),
-		bits,
-	);
-	let apply = dynamic::tx(
-		"Registry",
-		"apply",
-		(
-			Static(ApplicantRole::Doctor),
-			account_arg(&hospital.account_id()),
-			profile.0,
-			doctor.encryption_public(),
-			nonce,
-		),
-	);
-	chain.submit(doctor, apply, &mut quiet).await.expect("applied");
+		commitment("dana"),
+		&mut |_, _| {},
+		&mut quiet,
+	)
+	.await
+	.expect("applied");
 	let far = ehr_client::keys::now_ms() + 365 * 24 * 3600 * 1000;
 	let activate = dynamic::tx(
 		"Registry",

@@ -44,6 +44,7 @@ impl SubstrateCli for Cli {
 pub fn run() -> sc_cli::Result<()> {
 	let mut cli = Cli::from_args();
 	default_to_single_state_pool(&mut cli);
+	default_rpc_limits(&mut cli);
 
 	match &cli.subcommand {
 		Some(Subcommand::Key(cmd)) => cmd.run(&cli),
@@ -136,6 +137,35 @@ pub fn run() -> sc_cli::Result<()> {
 	}
 }
 
+/// Calls a minute one RPC connection from another host may make (`--rpc-rate-limit`).
+const RPC_CALLS_PER_MINUTE: u32 = 1_200;
+/// Largest RPC request, in MiB (`--rpc-max-request-size`): a 1 MiB blob travels as 2 MiB of
+/// hex; a runtime upgrade proposed to the council is the largest transaction.
+const RPC_MAX_REQUEST_MIB: u32 = 8;
+
+/// Whether the operator gave `flag` on the command line.
+fn chosen(flag: &str) -> bool {
+	std::env::args().any(|arg| arg == flag || arg.starts_with(&format!("{flag}=")))
+}
+
+/// Unless the operator chose otherwise, RPC connections from other hosts are rate-limited
+/// (Substrate's default is no limit) and requests are bounded well below Substrate's
+/// 15 MiB: one client cannot make the node decode, hash and verify without end. Loopback
+/// connections (the hospital's own gateway, scripts, tests) are not limited.
+fn default_rpc_limits(cli: &mut Cli) {
+	let rpc = &mut cli.run.rpc_params;
+	if !chosen("--rpc-rate-limit") {
+		rpc.rpc_rate_limit = std::num::NonZeroU32::new(RPC_CALLS_PER_MINUTE);
+		if !chosen("--rpc-rate-limit-whitelisted-ips") {
+			rpc.rpc_rate_limit_whitelisted_ips =
+				["127.0.0.0/8", "::1/128"].iter().filter_map(|net| net.parse().ok()).collect();
+		}
+	}
+	if !chosen("--rpc-max-request-size") {
+		rpc.rpc_max_request_size = RPC_MAX_REQUEST_MIB;
+	}
+}
+
 /// Unless the operator chose a transaction pool (`--pool-type`), the node runs the
 /// single-state pool rather than Substrate's default, the fork-aware one: under a steady
 /// load of record writes below capacity the fork-aware pool accepted transactions and then
@@ -145,9 +175,7 @@ pub fn run() -> sc_cli::Result<()> {
 /// `scripts/bench.sh` (README, "Performance"): at 200 writes/s the fork-aware pool lost
 /// 132–282 of 12,032 accepted writes per run, the single-state pool none.
 fn default_to_single_state_pool(cli: &mut Cli) {
-	let chosen =
-		std::env::args().any(|arg| arg == "--pool-type" || arg.starts_with("--pool-type="));
-	if !chosen {
+	if !chosen("--pool-type") {
 		cli.run.pool_config.pool_type = sc_cli::TransactionPoolType::SingleState;
 	}
 }

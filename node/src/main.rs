@@ -13,6 +13,7 @@ mod consensus;
 mod custody;
 mod node_account;
 mod permissioning;
+mod read_limits;
 mod recovery;
 mod rpc;
 mod service;

@@ -18,6 +18,7 @@ use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
 use sp_core::{crypto::KeyTypeId, sr25519, storage::StorageKey};
 use sp_keystore::{Keystore, KeystorePtr};
+use ehr_runtime::signing::{Lifetime, MORTAL_PERIOD};
 use std::{pin::Pin, sync::Arc, time::Duration};
 
 /// The keystore key type of a node's service account.
@@ -149,14 +150,21 @@ impl NodeAccount {
 	) -> Result<Option<Pin<Box<TransactionStatusStreamFor<FullPool>>>>, SubmitError> {
 		let mut next_nonce = self.next_nonce.lock().await;
 		for attempt in 0..2 {
-			let best = self.client.info().best_hash;
+			let info = self.client.info();
+			let best = info.best_hash;
 			let remembered = if attempt == 0 { *next_nonce } else { None };
 			let nonce = self.nonce(best, remembered)?;
+			let lifetime = Lifetime::Mortal {
+				period: MORTAL_PERIOD,
+				number: info.best_number,
+				hash: best,
+			};
 			let transaction = ehr_runtime::signing::signed_transaction_with(
 				self.public,
 				call.clone(),
 				nonce,
 				self.genesis,
+				lifetime,
 				|payload| {
 					self.keystore
 						.sr25519_sign(NODE_KEY_TYPE, &self.public, payload)

@@ -86,8 +86,8 @@ fn blob_rpc(
 	let mut module = RpcModule::new(blobs);
 	module.register_blocking_method("ehr_putBlob", |params, blobs, _| {
 		let params: blob_params::Put = params.one()?;
-		let (request, signature, blob) = params.parse()?;
-		blobs.put(request, &signature, &blob).map_err(access_error)
+		let (request, signature, blob_hex) = params.parse()?;
+		blobs.put(request, &signature, &blob_hex).map_err(access_error)
 	})?;
 	module.register_async_method("ehr_getBlob", |params, blobs, _| async move {
 		let params: blob_params::Get = params.one()?;
@@ -143,6 +143,9 @@ mod blob_params {
 	pub struct Put {
 		/// The ciphertext, hex.
 		blob: String,
+		/// The ciphertext's SHA-256, hex: what the signature covers, checked against the
+		/// blob only once the signature is.
+		sha256: String,
 		/// The doctor's account (SS58 or hex).
 		author: String,
 		/// The chain's genesis hash, hex.
@@ -154,15 +157,19 @@ mod blob_params {
 	}
 
 	impl Put {
-		pub fn parse(self) -> Result<(PutRequest<AccountId>, Vec<u8>, Vec<u8>), ErrorObjectOwned> {
-			let blob = bytes("blob", &self.blob)?;
+		/// The request, its signature and the blob still in hex (decoded once the request
+		/// is known to be good).
+		pub fn parse(self) -> Result<(PutRequest<AccountId>, Vec<u8>, String), ErrorObjectOwned> {
+			let sha256: [u8; 32] = bytes("sha256", &self.sha256)?
+				.try_into()
+				.map_err(|_| invalid_params("sha256 is not a 32-byte hash".into()))?;
 			let request = PutRequest {
 				genesis: hash(&self.genesis)?,
 				author: account("author", &self.author)?,
-				sha256: sp_io::hashing::sha2_256(&blob),
+				sha256,
 				issued_at: self.issued_at,
 			};
-			Ok((request, bytes("signature", &self.signature)?, blob))
+			Ok((request, bytes("signature", &self.signature)?, self.blob))
 		}
 	}
 

@@ -123,9 +123,20 @@ pub struct NodeParams {
 /// and the GRANDPA voter. The database is checked first, and quarantined if it fails
 /// (see `recovery`).
 pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
-	config: Configuration,
+	mut config: Configuration,
 	params: NodeParams,
 ) -> Result<TaskManager, ServiceError> {
+	// Only the consortium's nodes may connect. An operator may pin the node to some peers
+	// (`--reserved-only --reserved-nodes`); either way the node is reserved-only from its
+	// first moment, before the permissioning task has read the authorized peers: no peer
+	// the chain does not authorize ever gets a connection.
+	let pinned = (config.network.default_peers_set.non_reserved_mode
+		== sc_network::config::NonReservedPeerMode::Deny)
+		.then(|| {
+			config.network.default_peers_set.reserved_nodes.iter().map(|r| r.peer_id).collect()
+		});
+	config.network.default_peers_set.non_reserved_mode =
+		sc_network::config::NonReservedPeerMode::Deny;
 	let NodeParams { recovery, finality, blobs: blob_params, custody: custody_params } = params;
 	let recovery_metrics = config
 		.prometheus_registry()
@@ -270,6 +281,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 		genesis_hash,
 	)
 	.map(Arc::new);
+	let read_limits = Arc::new(blob_params.read_limits());
 	let blob_service = Arc::new(blobs::access::BlobService {
 		client: client.clone(),
 		store: blob_store,
@@ -277,6 +289,8 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 		genesis: genesis_hash,
 		account: node_account.clone(),
 		served: Default::default(),
+		staging: blob_params.staging_ledger(),
+		reads: read_limits.clone(),
 	});
 	let key_service = Arc::new(custody::release::KeyService {
 		client: client.clone(),
@@ -285,6 +299,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 		account: node_account,
 		asker: custody::protocol::Asker { network: network.clone(), protocol: key_protocol },
 		served: Default::default(),
+		reads: read_limits,
 	});
 	task_manager.spawn_handle().spawn(
 		"key-answers",
@@ -292,12 +307,6 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 		custody::protocol::serve(key_service.clone(), network.local_peer_id(), key_requests),
 	);
 
-	// Only the consortium's nodes may connect.
-	let pinned = (config.network.default_peers_set.non_reserved_mode
-		== sc_network::config::NonReservedPeerMode::Deny)
-		.then(|| {
-			config.network.default_peers_set.reserved_nodes.iter().map(|r| r.peer_id).collect()
-		});
 	task_manager.spawn_handle().spawn(
 		"consortium-permissioning",
 		None,

@@ -1,7 +1,7 @@
 //! A single `--dev` node as a real process: it authors and finalizes blocks alone, and a
 //! transaction signed by a genesis member is accepted and finalized.
 
-use ehr_runtime::{signing::signed_transaction, RuntimeCall, SystemCall};
+use ehr_runtime::{signing::signed_transaction, RuntimeCall};
 use ehr_testnet::Network;
 use sp_core::{Encode, H256};
 use sp_keyring::Sr25519Keyring;
@@ -16,10 +16,15 @@ fn dev_node_finalizes_a_member_transaction() {
 	let rpc = network.nodes[0].rpc();
 	let genesis = H256(rpc.genesis_hash().expect("genesis"));
 
-	let call: RuntimeCall = SystemCall::remark { remark: b"ehr-chain".to_vec() }.into();
+	// A hospital updating its profile commitment (members may not remark).
+	let call: RuntimeCall = pallet_ehr_registry::Call::update_profile {
+		profile_commitment: Some(H256::repeat_byte(0x11)),
+		encryption_key: None,
+	}
+	.into();
 	let xt = signed_transaction(&Sr25519Keyring::Alice.pair(), call, 0, genesis);
 	let block = rpc
 		.submit_and_wait_finalized(&xt.encode(), Duration::from_secs(60))
 		.expect("a genesis member's transaction is finalized");
-	eprintln!("remark finalized in block #{block}");
+	eprintln!("profile update finalized in block #{block}");
 }

@@ -60,6 +60,8 @@ fn outsiders_are_refused_until_a_hospital_activates_them() {
 		hospital: Alice.to_account_id(),
 		profile_commitment: commitment,
 		encryption_key: key,
+		// The ticket names a recent block (any nonce meets difficulty 0 on dev).
+		pow_block: 1,
 		pow_nonce: 0,
 	}
 	.into();
@@ -88,9 +90,19 @@ fn outsiders_are_refused_until_a_hospital_activates_them() {
 	assert_eq!(standing.encryption_key, key);
 	assert_eq!(standing.hospital, Some(Alice.to_account_id()));
 
-	// 4. Now Ferdie transacts, with the first nonce of a new account.
+	// 4. Now Ferdie transacts, with the first nonce of a new account: the calls of a
+	// patient, not remarks (`CallNotForRole`, error 35).
+	let refused = rpc
+		.submit_extrinsic(&signed_transaction(&Ferdie.pair(), remark(b"hello"), 0, genesis).encode())
+		.expect_err("a member's remark is refused");
+	assert_eq!(custom_code(refused), "\"Custom error: 35\"");
+	let update: RuntimeCall = RegistryCall::update_profile {
+		profile_commitment: Some(H256::repeat_byte(0x25)),
+		encryption_key: None,
+	}
+	.into();
 	rpc.submit_and_wait_finalized(
-		&signed_transaction(&Ferdie.pair(), remark(b"hello"), 0, genesis).encode(),
+		&signed_transaction(&Ferdie.pair(), update, 0, genesis).encode(),
 		FINALITY,
 	)
 	.expect("a member's transaction is accepted and finalized");

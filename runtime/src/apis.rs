@@ -211,20 +211,20 @@ impl_runtime_apis! {
 			Consent::decide(&who, &patient, target, purpose)
 		}
 
-		fn grants_of(patient: AccountId) -> Vec<GrantView<AccountId>> {
-			Consent::grants_of(&patient)
+		fn grants_of(patient: AccountId, from: u32, limit: u32) -> Vec<GrantView<AccountId>> {
+			Consent::grants_of(&patient, from, limit)
 		}
 
-		fn requests_of(patient: AccountId) -> Vec<RequestView<AccountId, BlockNumber>> {
-			Consent::requests_of(&patient)
+		fn requests_of(patient: AccountId, from: u32, limit: u32) -> Vec<RequestView<AccountId, BlockNumber>> {
+			Consent::requests_of(&patient, from, limit)
 		}
 
 		fn audit_of(patient: AccountId, from: u32, limit: u32) -> Vec<AuditEntry<AccountId, BlockNumber>> {
 			Consent::audit_of(&patient, from, limit)
 		}
 
-		fn pending_reviews(hospital: AccountId) -> Vec<BreakGlassView<AccountId>> {
-			Consent::pending_reviews(&hospital)
+		fn pending_reviews(hospital: AccountId, from: u32, limit: u32) -> Vec<BreakGlassView<AccountId>> {
+			Consent::pending_reviews(&hospital, from, limit)
 		}
 	}
 

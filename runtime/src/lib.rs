@@ -70,10 +70,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("ehr-chain"),
 	impl_name: alloc::borrow::Cow::Borrowed("ehr-chain"),
 	authoring_version: 1,
-	spec_version: 101,
+	spec_version: 102,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 2,
+	transaction_version: 3,
 	system_version: 1,
 };
 
@@ -113,9 +113,12 @@ pub type TxExtension = (
 	frame_system::CheckTxVersion<Runtime>,
 	frame_system::CheckGenesis<Runtime>,
 	frame_system::CheckEra<Runtime>,
-	// Before `CheckNonce`: only members (and applicants, see the registry) get this far.
+	// Before the nonce: only members (and applicants, see the registry) get this far, with
+	// the calls of their role.
 	pallet_ehr_registry::CheckMembership<Runtime>,
-	frame_system::CheckNonce<Runtime>,
+	// `CheckNonce` as Polkadot.js knows it, keeping each member within its budget per
+	// window (in the pool and in blocks).
+	pallet_ehr_registry::CheckNonceWithinQuota<Runtime>,
 	frame_system::CheckWeight<Runtime>,
 	// Last: refunds weight a call reported it did not use, after all others ran.
 	frame_system::WeightReclaim<Runtime>,
@@ -140,18 +143,18 @@ pub type Executive = frame_executive::Executive<
 	Migrations,
 >;
 
-/// The transaction extension for a signed transaction at `nonce`, immortal. Used by the
-/// node's benchmarks and tests, which build transactions natively.
-pub fn tx_extension(nonce: Nonce) -> TxExtension {
+/// The transaction extension for a signed transaction at `nonce`, valid in `era`. Used by
+/// the node, its benchmarks and tests, which build transactions natively.
+pub fn tx_extension(nonce: Nonce, era: generic::Era) -> TxExtension {
 	(
 		frame_system::AuthorizeCall::<Runtime>::new(),
 		frame_system::CheckNonZeroSender::<Runtime>::new(),
 		frame_system::CheckSpecVersion::<Runtime>::new(),
 		frame_system::CheckTxVersion::<Runtime>::new(),
 		frame_system::CheckGenesis::<Runtime>::new(),
-		frame_system::CheckEra::<Runtime>::from(generic::Era::Immortal),
+		frame_system::CheckEra::<Runtime>::from(era),
 		pallet_ehr_registry::CheckMembership::<Runtime>::new(),
-		frame_system::CheckNonce::<Runtime>::from(nonce),
+		pallet_ehr_registry::CheckNonceWithinQuota::<Runtime>::from(nonce),
 		frame_system::CheckWeight::<Runtime>::new(),
 		frame_system::WeightReclaim::<Runtime>::new(),
 	)

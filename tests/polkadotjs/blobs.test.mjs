@@ -60,7 +60,8 @@ function putParams(author, blob, issuedAt = Date.now()) {
     stringToU8a('ehr-chain/blob-put/v1'), genesis, author.publicKey, sha256AsU8a(blob), u64(issuedAt),
   );
   return {
-    blob: u8aToHex(blob), author: author.address, genesis: u8aToHex(genesis), issuedAt,
+    blob: u8aToHex(blob), sha256: u8aToHex(sha256AsU8a(blob)), author: author.address,
+    genesis: u8aToHex(genesis), issuedAt,
     signature: u8aToHex(author.sign(payload)),
   };
 }

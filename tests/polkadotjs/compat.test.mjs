@@ -71,8 +71,19 @@ test('storage and runtime API results decode', async () => {
 
 test('a member signs and submits; the transaction is finalized', async () => {
   const alice = keyring.addFromUri('//Alice');
-  const events = await sendAndFinalize(api.tx.system.remark('hello from polkadot.js'), alice);
+  const events = await sendAndFinalize(
+    api.tx.registry.updateProfile('0x' + '11'.repeat(32), null), alice,
+  );
   assert.ok(events.some(({ event }) => api.events.system.ExtrinsicSuccess.is(event)));
+});
+
+test('a member may not remark: the pool names the registry error CallNotForRole', async () => {
+  const alice = keyring.addFromUri('//Alice');
+  const index = api.errors.registry.CallNotForRole.meta.index.toNumber();
+  await assert.rejects(
+    api.tx.system.remark('free storage').signAndSend(alice),
+    (e) => /1010/.test(e.message) && new RegExp(`Custom error: ${index}\\b`).test(e.message),
+  );
 });
 
 test('an outsider is refused at submission with the registry error code', async () => {
@@ -88,7 +99,11 @@ test('an outsider applies without a nonce and a hospital admin activates them', 
   const alice = keyring.addFromUri('//Alice');
   const eve = keyring.addFromUri('//Eve'); // an admin of Alice's hospital on dev
   const applied = await sendAndFinalize(
-    api.tx.registry.apply('Patient', alice.address, '0x' + '24'.repeat(32), '0x' + '42'.repeat(32), 0),
+    // The ticket names a recent block (any nonce meets difficulty 0 on dev).
+    api.tx.registry.apply(
+      'Patient', alice.address, '0x' + '24'.repeat(32), '0x' + '42'.repeat(32),
+      (await api.rpc.chain.getHeader()).number.toNumber() - 1, 0,
+    ),
     ferdie,
   );
   assert.ok(applied.some(({ event }) => api.events.registry.Applied.is(event)));
@@ -98,7 +113,9 @@ test('an outsider applies without a nonce and a hospital admin activates them', 
   const activated = await sendAndFinalize(api.tx.registry.activatePatient(ferdie.address), eve);
   assert.ok(activated.some(({ event }) => api.events.registry.PatientActivated.is(event)));
 
-  const events = await sendAndFinalize(api.tx.system.remark('now a patient'), ferdie);
+  const events = await sendAndFinalize(
+    api.tx.registry.updateProfile('0x' + '25'.repeat(32), null), ferdie,
+  );
   assert.ok(events.some(({ event }) => api.events.system.ExtrinsicSuccess.is(event)));
 });
 

@@ -107,7 +107,7 @@ test('the patient acts in Polkadot.js only; the grantees and the patient read', 
   // Polkadot.js, with no key handed over by the patient.
   await sendAndFinalize(api, api.tx.records.confirm(record), charlie);
   ehr('//Dave', 'consent', 'request', '--patient', charlie.address, '--purpose', 'payment', '--reason', 'claim');
-  const requests = await api.call.consentApi.requestsOf(charlie.address);
+  const requests = await api.call.consentApi.requestsOf(charlie.address, 0, 100);
   const request = requests.find((r) => r.requester.toString() === dave.address);
   assert.ok(request, 'the insurer asked');
   await sendAndFinalize(api, api.tx.consent.approveRequest(charlie.address, request.id, null), charlie);

@@ -151,7 +151,16 @@ fn print(label: &str, f: &Figures) {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), String> {
 	let args = Args::parse();
-	let mut network = Network::start_local(&args.node, "release-bench")?;
+	// One reader asks for one record's key again and again: lift the nodes' per-reader
+	// read limits, which would otherwise (rightly) stop it.
+	let unlimited = ["--max-reads-per-reader", "1000000", "--max-reads-per-record", "1000000"];
+	let mut network = Network::start(
+		&args.node,
+		"release-bench",
+		"local",
+		&ehr_testnet::LOCAL_VALIDATORS,
+		&unlimited,
+	)?;
 	network.wait_all_finalized(1, Duration::from_secs(120))?;
 	std::env::set_var("EHR_PINS", network.dir.path().join("pins.json"));
 	let mut chains = Vec::new();

@@ -64,6 +64,10 @@ pub enum AccessError {
 	Replayed,
 	#[error("no custodian node or enough escrow holders gave the key of record {0}; retry later")]
 	KeyUnavailable(RecordId),
+	#[error(transparent)]
+	AuthorStagingFull(#[from] super::staging::AuthorStagingFull),
+	#[error(transparent)]
+	TooManyReads(#[from] crate::read_limits::TooManyReads),
 }
 
 impl AccessError {
@@ -86,6 +90,8 @@ impl AccessError {
 			Self::NodeAccountInactive(_) => 1013,
 			Self::Replayed => 1014,
 			Self::KeyUnavailable(_) => 1015,
+			Self::AuthorStagingFull(_) => 1016,
+			Self::TooManyReads(_) => 1017,
 		}
 	}
 }
@@ -148,28 +154,41 @@ pub struct BlobService {
 	pub account: Option<Arc<NodeAccount>>,
 	/// Signatures of get requests already served, until they would be stale anyway.
 	pub served: ServedRequests,
+	/// What each doctor has staged recently.
+	pub staging: super::staging::StagingLedger,
+	/// How often each reader was served recently (blobs and keys).
+	pub reads: Arc<crate::read_limits::ReadLimits>,
 }
 
 impl BlobService {
-	/// Stages `blob` for the doctor who signed the request.
+	/// Stages the blob (`blob_hex`, as the request carries it) for the doctor who signed
+	/// the request. The cheap checks come first — size (from the hex's length), chain and
+	/// freshness, the signature over the claimed SHA-256, the author's role and staging
+	/// budget — so a stranger cannot make the node decode and hash megabytes for nothing.
 	pub fn put(
 		&self,
 		request: PutRequest<AccountId>,
 		signature: &[u8],
-		blob: &[u8],
+		blob_hex: &str,
 	) -> Result<PutReceipt, AccessError> {
-		self.store.check_size(blob.len())?;
+		let hex = blob_hex.strip_prefix("0x").unwrap_or(blob_hex);
+		self.store.check_size(hex.len() / 2)?;
 		signed_requests::check_envelope(self.genesis, request.genesis, request.issued_at)?;
-		if request.sha256 != sp_io::hashing::sha2_256(blob) {
-			return Err(AccessError::Malformed("sha256 is not the SHA-256 of the blob".into()));
-		}
 		signed_requests::verify(&blobs::put_signing_payload(&request), signature, &request.author)?;
 		let best = self.client.info().best_hash;
 		let role = self.client.runtime_api().may_act(best, request.author.clone());
 		if !matches!(role, Ok(Ok(Role::Doctor))) {
 			return Err(AccessError::NotAWriter(request.author.to_string()));
 		}
-		let cid = self.store.stage(blob)?;
+		let blob =
+			hex::decode(hex).map_err(|e| AccessError::Malformed(format!("blob is not hex: {e}")))?;
+		if request.sha256 != sp_io::hashing::sha2_256(&blob) {
+			return Err(AccessError::Malformed(
+				"the blob's SHA-256 is not the sha256 the request signs".into(),
+			));
+		}
+		self.staging.charge(&request.author, blob.len() as u64)?;
+		let cid = self.store.stage(&blob)?;
 		Ok(PutReceipt {
 			cid: cid.to_multibase(),
 			cid_hex: format!("0x{}", hex::encode(cid.0)),
@@ -191,6 +210,7 @@ impl BlobService {
 		// A captured request must not buy a second read (nor a second audit entry); a
 		// refused one may be retried as it is.
 		let claim = self.served.claim(signature, request.issued_at)?;
+		self.reads.admit(&request.reader, request.record)?;
 		let account = self.account.as_ref().ok_or(AccessError::NoNodeAccount)?;
 		let best = self.client.info().best_hash;
 		account.hospital(best)?;

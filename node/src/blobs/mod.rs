@@ -21,6 +21,7 @@ pub mod access;
 pub mod car;
 pub mod protocol;
 pub mod replication;
+pub mod staging;
 pub mod store;
 
 use std::time::Duration;
@@ -38,6 +39,20 @@ pub struct BlobParams {
 	#[arg(long, value_name = "MIB", default_value_t = 512)]
 	pub blob_staging_mib: u64,
 
+	/// Most MiB of blobs one doctor may put per staging period (`--blob-staging-ttl`).
+	#[arg(long, value_name = "MIB", default_value_t = 64)]
+	pub blob_staging_per_author_mib: u64,
+
+	/// Blob reads and key releases one reader may have this node serve per minute (each
+	/// is an audit transaction the node signs).
+	#[arg(long, value_name = "COUNT", default_value_t = crate::read_limits::READS_PER_READER_PER_MINUTE)]
+	pub max_reads_per_reader: usize,
+
+	/// Blob reads and key releases of one record one reader may have this node serve per
+	/// ten minutes.
+	#[arg(long, value_name = "COUNT", default_value_t = crate::read_limits::READS_PER_RECORD_PER_TEN_MINUTES)]
+	pub max_reads_per_record: usize,
+
 	/// Seconds between two reconciliations of the store with the finalized chain (fetch
 	/// what is missing, drop what was erased).
 	#[arg(long, value_name = "SECONDS", default_value_t = 300)]
@@ -53,6 +68,19 @@ impl BlobParams {
 			staging_ttl: Duration::from_secs(self.blob_staging_ttl),
 			staging_quota: self.blob_staging_mib * 1024 * 1024,
 		}
+	}
+
+	/// Each doctor's share of the staging quota.
+	pub fn staging_ledger(&self) -> staging::StagingLedger {
+		staging::StagingLedger::new(
+			self.blob_staging_per_author_mib * 1024 * 1024,
+			Duration::from_secs(self.blob_staging_ttl),
+		)
+	}
+
+	/// How often one reader may be served.
+	pub fn read_limits(&self) -> crate::read_limits::ReadLimits {
+		crate::read_limits::ReadLimits::new(self.max_reads_per_reader, self.max_reads_per_record)
 	}
 
 	pub fn reconcile_interval(&self) -> Duration {

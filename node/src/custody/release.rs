@@ -72,6 +72,8 @@ pub struct KeyService {
 	pub asker: Asker,
 	/// Signatures of requests already served.
 	pub served: ServedRequests,
+	/// How often each reader was served recently (blobs and keys).
+	pub reads: Arc<crate::read_limits::ReadLimits>,
 }
 
 impl KeyService {
@@ -85,6 +87,7 @@ impl KeyService {
 		let signature =
 			signed_requests::verify(&request.signing_payload(), signature, &request.reader)?;
 		let claim = self.served.claim(&codec::Encode::encode(&signature), request.issued_at)?;
+		self.reads.admit(&request.reader, request.record)?;
 		let account = self.account.as_ref().ok_or(AccessError::NoNodeAccount)?;
 		let best = self.client.info().best_hash;
 		let hospital = account.hospital(best)?;

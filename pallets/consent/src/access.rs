@@ -79,8 +79,9 @@ impl<T: Config> Pallet<T> {
 		Err(AccessDenial::NoGrant)
 	}
 
-	/// The grants `patient` has given, with whether each holds now.
-	pub fn grants_of(patient: &T::AccountId) -> Vec<GrantView<T::AccountId>> {
+	/// The grants `patient` has given, with whether each holds now: from the `from`-th,
+	/// at most `limit` (and `MaxPageSize`).
+	pub fn grants_of(patient: &T::AccountId, from: u32, limit: u32) -> Vec<GrantView<T::AccountId>> {
 		let now = Self::now_ms();
 		let tenure = T::Registry::tenure(patient);
 		Grants::<T>::iter_prefix(patient)
@@ -95,13 +96,17 @@ impl<T: Config> Pallet<T> {
 					expires_at: g.expires_at,
 				})
 			})
-			.take(T::MaxPageSize::get() as usize)
+			.skip(from as usize)
+			.take(Self::page_size(limit))
 			.collect()
 	}
 
-	/// The requests awaiting `patient`'s answer.
+	/// The requests awaiting `patient`'s answer: from the `from`-th, at most `limit` (and
+	/// `MaxPageSize`).
 	pub fn requests_of(
 		patient: &T::AccountId,
+		from: u32,
+		limit: u32,
 	) -> Vec<RequestView<T::AccountId, BlockNumberFor<T>>> {
 		let tenure = T::Registry::tenure(patient);
 		PatientRequests::<T>::iter_key_prefix(patient)
@@ -115,8 +120,14 @@ impl<T: Config> Pallet<T> {
 					expires_at: r.expires_at,
 				})
 			})
-			.take(T::MaxPageSize::get() as usize)
+			.skip(from as usize)
+			.take(Self::page_size(limit))
 			.collect()
+	}
+
+	/// How many items a page of at most `limit` holds.
+	fn page_size(limit: u32) -> usize {
+		limit.min(T::MaxPageSize::get()) as usize
 	}
 
 	/// `patient`'s audit trail from position `from`, at most `limit` (and `MaxPageSize`)
@@ -131,8 +142,13 @@ impl<T: Config> Pallet<T> {
 		(from..end).filter_map(|i| AuditTrail::<T>::get(patient, i)).collect()
 	}
 
-	/// The emergency accesses `hospital` has yet to review.
-	pub fn pending_reviews(hospital: &T::AccountId) -> Vec<BreakGlassView<T::AccountId>> {
+	/// The emergency accesses `hospital` has yet to review: from the `from`-th, at most
+	/// `limit` (and `MaxPageSize`).
+	pub fn pending_reviews(
+		hospital: &T::AccountId,
+		from: u32,
+		limit: u32,
+	) -> Vec<BreakGlassView<T::AccountId>> {
 		PendingReviews::<T>::iter_key_prefix(hospital)
 			.filter_map(|id| {
 				BreakGlassSessions::<T>::get(id).map(|s| BreakGlassView {
@@ -147,7 +163,8 @@ impl<T: Config> Pallet<T> {
 					verdict: s.verdict,
 				})
 			})
-			.take(T::MaxPageSize::get() as usize)
+			.skip(from as usize)
+			.take(Self::page_size(limit))
 			.collect()
 	}
 }

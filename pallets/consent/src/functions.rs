@@ -8,7 +8,7 @@ use ehr_primitives::{
 		EmergencyReason, GrantId, Moment, Purpose, RecordCatalog, RequestId, RequestReason,
 		ReviewVerdict, Scope, MAX_SCOPE_CATEGORIES, MAX_SCOPE_RECORDS,
 	},
-	registry::{MemberRegistry, Role},
+	registry::{Inability, MemberRegistry, Role},
 };
 use frame_support::{ensure, pallet_prelude::*, traits::UnixTime, BoundedVec};
 use frame_system::pallet_prelude::*;
@@ -44,6 +44,20 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn ensure_acts_for(who: &T::AccountId, patient: &T::AccountId) -> DispatchResult {
 		ensure!(T::Registry::role_of(patient) == Some(Role::Patient), Error::<T>::NotAPatient);
 		ensure!(Self::acts_for(who, patient), Error::<T>::NotPatientOrGuardian);
+		Ok(())
+	}
+
+	/// As `ensure_acts_for`, for decisions that only narrow access (revoking a grant,
+	/// denying a request): a suspended patient may still take them for itself, so that
+	/// what it granted never keeps working against its will while it cannot act.
+	pub(crate) fn ensure_may_narrow_for(
+		who: &T::AccountId,
+		patient: &T::AccountId,
+	) -> DispatchResult {
+		ensure!(T::Registry::role_of(patient) == Some(Role::Patient), Error::<T>::NotAPatient);
+		let suspended_self =
+			who == patient && T::Registry::acting_role(who) == Err(Inability::Suspended);
+		ensure!(suspended_self || Self::acts_for(who, patient), Error::<T>::NotPatientOrGuardian);
 		Ok(())
 	}
 
@@ -187,6 +201,12 @@ impl<T: Config> Pallet<T> {
 			ensure!(purpose == Purpose::Payment, Error::<T>::PurposeNotAllowed);
 		}
 		ensure!(T::Registry::role_of(&patient) == Some(Role::Patient), Error::<T>::NotAPatient);
+		ensure!(
+			!OpenRequests::<T>::contains_key(&requester, &patient),
+			Error::<T>::RequestAlreadyOpen
+		);
+		let open = OpenRequestCount::<T>::get(&requester);
+		ensure!(open < T::MaxOpenRequestsPerRequester::get(), Error::<T>::TooManyOpenRequests);
 		let scope = Self::bounded_scope(&patient, scope)?;
 		let expires_at =
 			frame_system::Pallet::<T>::block_number().saturating_add(T::RequestLifetime::get());
@@ -208,6 +228,8 @@ impl<T: Config> Pallet<T> {
 			},
 		);
 		PatientRequests::<T>::insert(&patient, id, ());
+		OpenRequests::<T>::insert(&requester, &patient, id);
+		OpenRequestCount::<T>::insert(&requester, open.saturating_add(1));
 		Self::audit_event(&patient, &who, AuditAction::AccessRequested, Some(purpose), None);
 		Self::deposit_event(Event::AccessRequested {
 			request: id,
@@ -227,9 +249,20 @@ impl<T: Config> Pallet<T> {
 		let request = Requests::<T>::get(id)
 			.filter(|r| &r.patient == patient && r.tenure == T::Registry::tenure(patient))
 			.ok_or(Error::<T>::UnknownRequest)?;
-		Requests::<T>::remove(id);
-		PatientRequests::<T>::remove(patient, id);
+		Self::forget_request(id, &request);
 		Ok(request)
+	}
+
+	/// Removes a request that was answered, cancelled or expired from every index.
+	fn forget_request(id: RequestId, request: &AccessRequest<T::AccountId, BlockNumberFor<T>>) {
+		Requests::<T>::remove(id);
+		PatientRequests::<T>::remove(&request.patient, id);
+		if OpenRequests::<T>::get(&request.requester, &request.patient) == Some(id) {
+			OpenRequests::<T>::remove(&request.requester, &request.patient);
+		}
+		OpenRequestCount::<T>::mutate_exists(&request.requester, |count| {
+			*count = count.map(|c| c.saturating_sub(1)).filter(|c| *c > 0);
+		});
 	}
 
 	pub(crate) fn do_approve_request(
@@ -277,8 +310,7 @@ impl<T: Config> Pallet<T> {
 		let request = Requests::<T>::get(id).ok_or(Error::<T>::UnknownRequest)?;
 		let (facility, _) = Self::facility_of(who).map_err(|_| Error::<T>::NotRequester)?;
 		ensure!(facility == request.requester, Error::<T>::NotRequester);
-		Requests::<T>::remove(id);
-		PatientRequests::<T>::remove(&request.patient, id);
+		Self::forget_request(id, &request);
 		Self::deposit_event(Event::RequestCancelled { request: id, patient: request.patient });
 		Ok(())
 	}
@@ -289,8 +321,8 @@ impl<T: Config> Pallet<T> {
 		let queued = queue.len() as u32;
 		for id in queue {
 			// Answered or cancelled requests are gone already.
-			if let Some(request) = Requests::<T>::take(id) {
-				PatientRequests::<T>::remove(&request.patient, id);
+			if let Some(request) = Requests::<T>::get(id) {
+				Self::forget_request(id, &request);
 				Self::deposit_event(Event::RequestExpired {
 					request: id,
 					patient: request.patient,
@@ -314,11 +346,21 @@ impl<T: Config> Pallet<T> {
 		ensure!(T::Registry::role_of(&patient) == Some(Role::Patient), Error::<T>::NotAPatient);
 		ensure!(!justification.is_zero(), Error::<T>::MissingJustification);
 		let now = Self::now_ms();
+		ensure!(
+			BreakGlassBarredUntil::<T>::get(&doctor).is_none_or(|until| until <= now),
+			Error::<T>::BreakGlassBarred
+		);
 		if let Some(open) =
 			LatestBreakGlass::<T>::get(&patient, &doctor).and_then(BreakGlassSessions::<T>::get)
 		{
 			ensure!(open.expires_at <= now, Error::<T>::BreakGlassAlreadyOpen);
 		}
+		let unreviewed = UnreviewedBreakGlass::<T>::get(&doctor);
+		ensure!(
+			unreviewed < T::MaxUnreviewedBreakGlass::get(),
+			Error::<T>::TooManyUnreviewedBreakGlass
+		);
+		UnreviewedBreakGlass::<T>::insert(&doctor, unreviewed.saturating_add(1));
 		let id = NextBreakGlassId::<T>::get();
 		NextBreakGlassId::<T>::put(id.saturating_add(1));
 		let expires_at = now.saturating_add(T::BreakGlassDuration::get());
@@ -365,7 +407,19 @@ impl<T: Config> Pallet<T> {
 		ensure!(session.verdict.is_none(), Error::<T>::AlreadyReviewed);
 		session.verdict = Some(verdict);
 		PendingReviews::<T>::remove(&session.hospital, id);
+		UnreviewedBreakGlass::<T>::mutate_exists(&session.doctor, |count| {
+			*count = count.map(|c| c.saturating_sub(1)).filter(|c| *c > 0);
+		});
 		let patient = session.patient.clone();
+		let barred = (verdict == ReviewVerdict::Unjustified).then(|| {
+			// An unjustified emergency access ends now, and its doctor opens no other for a
+			// while (the hospital's own disciplinary process is off chain).
+			let now = Self::now_ms();
+			session.expires_at = session.expires_at.min(now);
+			let until = now.saturating_add(T::UnjustifiedBreakGlassBar::get());
+			BreakGlassBarredUntil::<T>::insert(&session.doctor, until);
+			(session.doctor.clone(), until)
+		});
 		BreakGlassSessions::<T>::insert(id, session);
 		Self::audit_event(
 			&patient,
@@ -375,6 +429,9 @@ impl<T: Config> Pallet<T> {
 			Some(AccessBasis::BreakGlass(id)),
 		);
 		Self::deposit_event(Event::BreakGlassReviewed { session: id, patient, by: staff, verdict });
+		if let Some((doctor, until)) = barred {
+			Self::deposit_event(Event::BreakGlassBarred { doctor, session: id, until });
+		}
 		Ok(())
 	}
 
@@ -452,19 +509,36 @@ impl<T: Config> Pallet<T> {
 		};
 		let basis = Self::decide(&reader, &patient, target, Some(purpose))
 			.map_err(|_| Error::<T>::AccessDenied)?;
-		Self::audit(
-			&patient,
-			AuditEvent {
-				actor: reader.clone(),
-				action,
-				record,
-				purpose: Some(purpose),
-				basis: Some(basis),
-				via: Some(hospital),
-			},
-		);
+		let event = AuditEvent {
+			actor: reader.clone(),
+			action,
+			record,
+			purpose: Some(purpose),
+			basis: Some(basis),
+			via: Some(hospital),
+		};
+		if !Self::count_repeated_read(&patient, &event) {
+			Self::audit(&patient, event);
+		}
 		Self::deposit_event(Event::AccessRecorded { patient, reader, target, basis });
 		Ok(())
+	}
+
+	/// If `patient`'s latest audit entry is the same read as `event`, made within
+	/// `ReadCoalescingWindow`, counts `event` as one more repeat of it and returns true.
+	fn count_repeated_read(patient: &T::AccountId, event: &AuditEvent<T::AccountId>) -> bool {
+		let Some(last) = AuditLength::<T>::get(patient).checked_sub(1) else { return false };
+		let now = Self::now_ms();
+		AuditTrail::<T>::mutate(patient, last, |entry| match entry {
+			Some(entry)
+				if &entry.event == event
+					&& now.saturating_sub(entry.at) < T::ReadCoalescingWindow::get() =>
+			{
+				entry.repeats = entry.repeats.saturating_add(1);
+				true
+			}
+			_ => false,
+		})
 	}
 
 	/// Appends an entry to `patient`'s audit trail.
@@ -477,6 +551,7 @@ impl<T: Config> Pallet<T> {
 				event,
 				at: Self::now_ms(),
 				block: frame_system::Pallet::<T>::block_number(),
+				repeats: 0,
 			},
 		);
 		AuditLength::<T>::insert(patient, position.saturating_add(1));

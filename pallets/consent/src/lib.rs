@@ -117,9 +117,32 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxRequestsPerBlock: Get<u32>;
 
+		/// Most requests one facility may have awaiting answers, over all patients (and at
+		/// most one per patient). Below `MaxRequestsPerBlock`, so that no single requester
+		/// can take every slot of a block.
+		#[pallet::constant]
+		type MaxOpenRequestsPerRequester: Get<u32>;
+
 		/// How long emergency access lasts, in milliseconds.
 		#[pallet::constant]
 		type BreakGlassDuration: Get<Moment>;
+
+		/// Most emergency accesses one doctor may have awaiting their hospital's review: a
+		/// doctor cannot open emergency access to patient after patient without anyone
+		/// looking.
+		#[pallet::constant]
+		type MaxUnreviewedBreakGlass: Get<u32>;
+
+		/// How long a doctor may not open emergency access after one was reviewed as
+		/// unjustified, in milliseconds.
+		#[pallet::constant]
+		type UnjustifiedBreakGlassBar: Get<Moment>;
+
+		/// How long after a read the same read (same reader, record, purpose, basis and
+		/// hospital) is counted as a repeat of its audit entry rather than a new entry, in
+		/// milliseconds.
+		#[pallet::constant]
+		type ReadCoalescingWindow: Get<Moment>;
 
 		/// Most items one runtime API call returns (grants, requests, audit entries).
 		#[pallet::constant]
@@ -177,6 +200,22 @@ pub mod pallet {
 	pub type PatientRequests<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, RequestId, ()>;
 
+	/// The open request of each facility to each patient: (requester, patient).
+	#[pallet::storage]
+	pub type OpenRequests<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		T::AccountId,
+		RequestId,
+	>;
+
+	/// How many requests each facility has awaiting answers.
+	#[pallet::storage]
+	pub type OpenRequestCount<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
 	/// Requests that expire at the start of a block.
 	#[pallet::storage]
 	pub type RequestExpiries<T: Config> = StorageMap<
@@ -211,6 +250,17 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type PendingReviews<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, BreakGlassId, ()>;
+
+	/// How many of each doctor's emergency accesses await review.
+	#[pallet::storage]
+	pub type UnreviewedBreakGlass<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
+	/// Doctors barred from opening emergency access after an unjustified one, until when
+	/// (ms since the Unix epoch).
+	#[pallet::storage]
+	pub type BreakGlassBarredUntil<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, Moment>;
 
 	/// The id the next emergency access gets.
 	#[pallet::storage]
@@ -287,6 +337,9 @@ pub mod pallet {
 			by: T::AccountId,
 			verdict: ReviewVerdict,
 		},
+		/// A doctor's emergency access was reviewed as unjustified: it ended, and the
+		/// doctor may open no other until `until`.
+		BreakGlassBarred { doctor: T::AccountId, session: BreakGlassId, until: Moment },
 		/// A patient appointed a guardian.
 		GuardianAppointed { patient: T::AccountId, guardian: T::AccountId },
 		/// A guardian was removed (by the patient) or resigned.
@@ -329,12 +382,20 @@ pub mod pallet {
 		UnknownRequest,
 		/// This block already holds `MaxRequestsPerBlock` requests; try the next.
 		TooManyRequests,
+		/// The facility already has a request awaiting this patient's answer.
+		RequestAlreadyOpen,
+		/// The facility already has `MaxOpenRequestsPerRequester` requests awaiting answers.
+		TooManyOpenRequests,
 		/// Only the facility that made a request may cancel it.
 		NotRequester,
 		/// Only an active doctor may open emergency access.
 		NotAnActiveDoctor,
 		/// This doctor's emergency access to this patient is still open.
 		BreakGlassAlreadyOpen,
+		/// The doctor has `MaxUnreviewedBreakGlass` emergency accesses awaiting review.
+		TooManyUnreviewedBreakGlass,
+		/// The doctor is barred from emergency access after an unjustified one.
+		BreakGlassBarred,
 		/// An emergency access needs the hash of a written justification.
 		MissingJustification,
 		/// No such emergency access.
@@ -409,7 +470,7 @@ pub mod pallet {
 			grant: GrantId,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::ensure_acts_for(&who, &patient)?;
+			Self::ensure_may_narrow_for(&who, &patient)?;
 			Self::do_revoke(&who, &patient, grant)
 		}
 
@@ -451,7 +512,7 @@ pub mod pallet {
 			request: RequestId,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::ensure_acts_for(&who, &patient)?;
+			Self::ensure_may_narrow_for(&who, &patient)?;
 			Self::do_deny_request(&who, &patient, request)
 		}
 

@@ -53,7 +53,8 @@ impl pallet_ehr_registry::Config for Test {
 	type OffchainSignature = sp_runtime::testing::TestSignature;
 	type SigningPublicKey = sp_runtime::testing::UintAuthorityId;
 	type Recovery = ();
-	type NodeCalls = frame_support::traits::Everything;
+	type Policy = ();
+	type QuotaWindow = frame_support::traits::ConstU64<1>;
 	type MaxPredecessors = ConstU32<4>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
@@ -73,7 +74,11 @@ impl crate::Config for Test {
 	type MaxGuardians = ConstU32<MAX_GUARDIANS>;
 	type RequestLifetime = RequestLifetime;
 	type MaxRequestsPerBlock = ConstU32<MAX_REQUESTS_PER_BLOCK>;
+	type MaxOpenRequestsPerRequester = ConstU32<MAX_OPEN_REQUESTS>;
 	type BreakGlassDuration = BreakGlassDuration;
+	type MaxUnreviewedBreakGlass = ConstU32<MAX_UNREVIEWED>;
+	type UnjustifiedBreakGlassBar = ConstU64<BAR_MS>;
+	type ReadCoalescingWindow = ConstU64<READ_WINDOW_MS>;
 	type MaxPageSize = ConstU32<MAX_PAGE>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
@@ -130,6 +135,10 @@ pub const BREAK_GLASS_MS: u64 = 4 * 3600 * 1000;
 pub const MAX_GRANTS: u32 = 3;
 pub const MAX_GUARDIANS: u32 = 2;
 pub const MAX_REQUESTS_PER_BLOCK: u32 = 3;
+pub const MAX_OPEN_REQUESTS: u32 = 2;
+pub const MAX_UNREVIEWED: u32 = 2;
+pub const BAR_MS: u64 = 30 * 24 * 3600 * 1000;
+pub const READ_WINDOW_MS: u64 = 10 * 60 * 1000;
 pub const MAX_PAGE: u32 = 10;
 
 /// The wall clock of every test's first block.

@@ -95,6 +95,7 @@ impl<T: Config> Pallet<T> {
 			for node in Nodes::<T>::take(&*hospital) {
 				NodeOwners::<T>::remove(node);
 			}
+			T::ValidatorKeys::purge(hospital);
 			false
 		});
 		// Only shrank: still within the bound.

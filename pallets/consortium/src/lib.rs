@@ -97,6 +97,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxPeerIdLen: Get<u32>;
 
+		/// The validators' session keys, which a departed hospital loses: admitted again,
+		/// it must set fresh ones before it validates.
+		type ValidatorKeys: ValidatorKeys<Self::AccountId>;
+
 		/// Weights of this pallet's calls, measured by its benchmarks.
 		type WeightInfo: WeightInfo;
 	}
@@ -233,6 +237,17 @@ pub mod pallet {
 			Self::do_remove_node(hospital, node)
 		}
 	}
+}
+
+/// Where validators' session keys are kept (`pallet-session` in a runtime).
+pub trait ValidatorKeys<AccountId> {
+	/// Forgets `hospital`'s session keys, if it has any.
+	fn purge(hospital: &AccountId);
+}
+
+/// No session keys to forget: for mock runtimes without a session pallet.
+impl<AccountId> ValidatorKeys<AccountId> for () {
+	fn purge(_: &AccountId) {}
 }
 
 /// Validator sets come from the consortium: every new session's validators are its

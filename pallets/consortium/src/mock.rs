@@ -49,7 +49,8 @@ impl pallet_ehr_registry::Config for Test {
 	type OffchainSignature = sp_runtime::testing::TestSignature;
 	type SigningPublicKey = sp_runtime::testing::UintAuthorityId;
 	type Recovery = ();
-	type NodeCalls = frame_support::traits::Everything;
+	type Policy = ();
+	type QuotaWindow = frame_support::traits::ConstU64<1>;
 	type MaxPredecessors = ConstU32<4>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
@@ -64,6 +65,7 @@ impl crate::Config for Test {
 	type MinHospitals = ConstU32<MIN_HOSPITALS>;
 	type MaxNodesPerHospital = ConstU32<MAX_NODES>;
 	type MaxPeerIdLen = ConstU32<64>;
+	type ValidatorKeys = RecordedKeys;
 	type WeightInfo = ();
 }
 
@@ -88,6 +90,24 @@ impl ChangeMembers<u64> for RecordedCouncil {
 	fn change_members_sorted(_incoming: &[u64], _outgoing: &[u64], sorted_new: &[u64]) {
 		COUNCIL.with(|c| *c.borrow_mut() = sorted_new.to_vec());
 	}
+}
+
+thread_local! {
+	static PURGED: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Remembers whose session keys the consortium purged.
+pub struct RecordedKeys;
+
+impl crate::ValidatorKeys<u64> for RecordedKeys {
+	fn purge(hospital: &u64) {
+		PURGED.with(|p| p.borrow_mut().push(*hospital));
+	}
+}
+
+/// The hospitals whose session keys were purged, in order.
+pub fn purged_keys() -> Vec<u64> {
+	PURGED.with(|p| p.borrow().clone())
 }
 
 pub fn council() -> Vec<u64> {

@@ -111,7 +111,8 @@ impl<T: Config> Pallet<T> {
 		escrow: Option<EscrowSharesOf<T>>,
 		lineage: Option<(RecordId, &RecordAnchor<T::AccountId>)>,
 		created_at: Moment,
-	) -> RecordId {
+	) -> Result<RecordId, Error<T>> {
+		Self::claim_content(patient, &content.ciphertext_sha256)?;
 		let id = NextRecordId::<T>::get();
 		NextRecordId::<T>::put(id.saturating_add(1));
 		let (root, version, previous) = match lineage {
@@ -151,7 +152,7 @@ impl<T: Config> Pallet<T> {
 		let position = PatientRecordCount::<T>::get(patient);
 		PatientRecords::<T>::insert(patient, position, id);
 		PatientRecordCount::<T>::insert(patient, position.saturating_add(1));
-		id
+		Ok(id)
 	}
 
 	/// Inserts the made-up, confirmed anchors of `synthetic` (genesis only).
@@ -188,6 +189,8 @@ impl<T: Config> Pallet<T> {
 				// Genesis has no timestamp yet (and asking for one logs a warning per anchor).
 				0,
 			);
+			// Each synthetic digest is new: nothing to refuse.
+			let Ok(id) = id else { continue };
 			ConfirmBy::<T>::remove(id);
 			Records::<T>::mutate(id, |anchor| {
 				if let Some(anchor) = anchor {
@@ -235,7 +238,7 @@ impl<T: Config> Pallet<T> {
 			escrow,
 			None,
 			Self::now_ms(),
-		);
+	)?;
 		Self::audit(&patient, &author, AuditAction::RecordDocumented, record, Some(basis));
 		Self::deposit_event(Event::RecordCreated { record, patient, author, hospital, category });
 		Ok(())
@@ -269,7 +272,7 @@ impl<T: Config> Pallet<T> {
 			escrow,
 			Some((previous, &anchor)),
 			Self::now_ms(),
-		);
+	)?;
 		Self::audit(&patient, &author, AuditAction::RecordDocumented, record, Some(basis));
 		Self::deposit_event(Event::RecordAmended {
 			record,
@@ -388,6 +391,7 @@ impl<T: Config> Pallet<T> {
 		let removed = WrappedKeys::<T>::clear_prefix(record, anchor.readers, None).unique;
 		Escrow::<T>::remove(record);
 		ConfirmBy::<T>::remove(record);
+		Self::release_content(&anchor.ciphertext_sha256);
 		anchor.status = RecordStatus::Erased;
 		anchor.cid = None;
 		anchor.readers = 0;
@@ -396,6 +400,33 @@ impl<T: Config> Pallet<T> {
 		Self::audit(&patient, &who, AuditAction::RecordErased, record, None);
 		Self::deposit_event(Event::RecordErased { record, patient, by: who });
 		Ok(removed)
+	}
+
+	/// Counts one more record of `patient` using the content with SHA-256 `digest`.
+	/// Refused if another patient's record uses it, or if its patient erased it: whoever
+	/// kept a copy of the ciphertext cannot make every hospital store it again.
+	fn claim_content(patient: &T::AccountId, digest: &[u8; 32]) -> Result<(), Error<T>> {
+		ensure!(!ErasedContent::<T>::contains_key(digest), Error::<T>::ContentErased);
+		ContentUses::<T>::try_mutate(digest, |uses| {
+			let uses = uses.get_or_insert_with(|| ContentUse { patient: patient.clone(), records: 0 });
+			ensure!(&uses.patient == patient, Error::<T>::ContentOfAnotherPatient);
+			uses.records = uses.records.saturating_add(1);
+			Ok(())
+		})
+	}
+
+	/// Counts one record fewer using the content with SHA-256 `digest`, which its patient
+	/// erased: it can never be anchored again.
+	fn release_content(digest: &[u8; 32]) {
+		ContentUses::<T>::mutate_exists(digest, |uses| {
+			if let Some(current) = uses {
+				current.records = current.records.saturating_sub(1);
+				if current.records == 0 {
+					*uses = None;
+				}
+			}
+		});
+		ErasedContent::<T>::insert(digest, ());
 	}
 
 	/// Anchors a record of `patient` by `author` (who needs a treatment grant) with

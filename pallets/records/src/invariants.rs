@@ -41,6 +41,11 @@ impl<T: Config> Pallet<T> {
 			} else {
 				ensure!(anchor.cid.is_some(), "a record lost its content id");
 				ensure!(
+					ContentUses::<T>::get(anchor.ciphertext_sha256)
+						.is_some_and(|uses| uses.patient == anchor.patient && uses.records > 0),
+					"a record's content is not counted for its patient"
+				);
+				ensure!(
 					WrappedKeys::<T>::contains_key(id, &anchor.patient),
 					"a record's patient lost their key"
 				);

@@ -212,6 +212,16 @@ pub mod pallet {
 		EscrowShares<T::AccountId, T::MaxWrappedKeyLen, T::MaxEscrowHolders>,
 	>;
 
+	/// Which patient's records use each content (by the ciphertext's SHA-256), and how
+	/// many: no other patient's record may anchor it.
+	#[pallet::storage]
+	pub type ContentUses<T: Config> =
+		StorageMap<_, Identity, [u8; 32], ContentUse<T::AccountId>>;
+
+	/// Contents their patients erased (by the ciphertext's SHA-256): never anchored again.
+	#[pallet::storage]
+	pub type ErasedContent<T: Config> = StorageMap<_, Identity, [u8; 32], ()>;
+
 	/// Key requests released recently (by hash), with the block at whose start each is
 	/// forgotten: a request is released once.
 	#[pallet::storage]
@@ -363,6 +373,10 @@ pub mod pallet {
 		/// Only the patient, a guardian or the author get the key of a record that is not
 		/// confirmed.
 		NotReleasable,
+		/// Another patient's record already anchors this content.
+		ContentOfAnotherPatient,
+		/// The patient erased this content; it cannot be anchored again.
+		ContentErased,
 	}
 
 	#[pallet::hooks]

@@ -59,7 +59,8 @@ impl pallet_ehr_registry::Config for Test {
 	type OffchainSignature = sp_runtime::testing::TestSignature;
 	type SigningPublicKey = sp_runtime::testing::UintAuthorityId;
 	type Recovery = ();
-	type NodeCalls = frame_support::traits::Everything;
+	type Policy = ();
+	type QuotaWindow = frame_support::traits::ConstU64<1>;
 	type MaxPredecessors = ConstU32<4>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
@@ -74,7 +75,11 @@ impl pallet_ehr_consent::Config for Test {
 	type MaxGuardians = ConstU32<2>;
 	type RequestLifetime = RequestLifetime;
 	type MaxRequestsPerBlock = ConstU32<8>;
+	type MaxOpenRequestsPerRequester = ConstU32<4>;
 	type BreakGlassDuration = BreakGlassDuration;
+	type MaxUnreviewedBreakGlass = ConstU32<4>;
+	type UnjustifiedBreakGlassBar = ConstU64<{ 24 * 3600 * 1000 }>;
+	type ReadCoalescingWindow = ConstU64<{ 10 * 60 * 1000 }>;
 	type MaxPageSize = ConstU32<50>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]

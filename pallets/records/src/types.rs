@@ -37,6 +37,14 @@ pub struct RecordAnchor<AccountId> {
 
 /// A record key's escrow: `threshold` of these shares, each wrapped to its holder
 /// hospital's custody key, rebuild it.
+/// The records of one patient that use one content.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct ContentUse<AccountId> {
+	pub patient: AccountId,
+	/// Versions anchoring it that are not erased.
+	pub records: u32,
+}
+
 #[derive(
 	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
 )]

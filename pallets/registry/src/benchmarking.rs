@@ -9,7 +9,7 @@ use ehr_primitives::registry::{
 };
 use frame_benchmarking::v2::*;
 use frame_support::traits::{EnsureOrigin, Get};
-use frame_system::RawOrigin as SystemOrigin;
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin as SystemOrigin};
 use sp_runtime::traits::{One, Saturating};
 
 fn commitment(seed: u32) -> ProfileCommitment {
@@ -38,8 +38,23 @@ fn hospital<T: Config>(seed: u32) -> T::AccountId {
 
 fn applied<T: Config>(who: &T::AccountId, role: ApplicantRole, hospital: &T::AccountId) {
 	PowDifficulty::<T>::put(0);
-	Pallet::<T>::do_apply(who.clone(), role, hospital.clone(), commitment(7), encryption_key(7), 0)
-		.expect("application");
+	Pallet::<T>::do_apply(
+		who.clone(),
+		role,
+		hospital.clone(),
+		commitment(7),
+		encryption_key(7),
+		ticket_block::<T>(),
+		0,
+	)
+	.expect("application");
+}
+
+/// A block a proof-of-work ticket may name: the previous one.
+fn ticket_block<T: Config>() -> BlockNumberFor<T> {
+	let now = frame_system::Pallet::<T>::block_number().max(One::one());
+	frame_system::Pallet::<T>::set_block_number(now.saturating_add(One::one()));
+	now
 }
 
 fn member<T: Config>(
@@ -108,6 +123,7 @@ mod benchmarks {
 		let hospital = hospital::<T>(1);
 		let (origin, who) = applicant_origin::<T>()?;
 		PowDifficulty::<T>::put(0);
+		let pow_block = ticket_block::<T>();
 
 		#[extrinsic_call]
 		_(
@@ -116,6 +132,7 @@ mod benchmarks {
 			hospital,
 			commitment(2),
 			encryption_key(2),
+			pow_block,
 			0,
 		);
 

@@ -1,11 +1,11 @@
 //! [`CheckMembership`]: the gate that keeps a fee-less chain closed to non-members.
 
-use crate::{pallet::*, Inability, Role};
+use crate::{pallet::*, Inability, Role, TransactionPolicy};
 use codec::{Decode, DecodeWithMemTracking, Encode};
 use frame_support::{
 	dispatch::DispatchInfo,
 	pallet_prelude::{TransactionSource, TypeInfo, Weight},
-	traits::{Contains, Get, IsSubType},
+	traits::{Get, IsSubType},
 	DefaultNoBound,
 };
 use sp_runtime::{
@@ -19,11 +19,14 @@ use sp_runtime::{
 	DispatchError, SaturatedConversion,
 };
 
-/// Admits a signed transaction only if its signer is a member who may act now (a node
-/// service account only for the calls its node needs), or an account with no standing
-/// whose call is a valid application (proof of work included) or the withdrawal of its
-/// own pending application. A suspended patient may still deregister; a recovered account
-/// may do nothing (its inheritor acts for it). Everything else is refused in the pool with
+/// Admits a signed transaction only if its signer is a member who may act now, submitting
+/// a call of its role ([`TransactionPolicy::allows`]: a node service account only the
+/// calls its node needs, nobody `system.remark`) no longer than its role may
+/// ([`TransactionPolicy::max_length`]), or an account with no standing whose call is a
+/// valid application (proof of work included) or the withdrawal of its own pending
+/// application. A suspended patient may still deregister and narrow access to its records
+/// ([`TransactionPolicy::allows_suspended_patient`]); a recovered account may do nothing
+/// (its inheritor acts for it). The budget per window is [`crate::CheckNonceWithinQuota`]'s. Everything else is refused in the pool with
 /// `InvalidTransaction::Custom(code)`, `code` being the index of the matching registry
 /// [`Error`] variant (`NotMember`, `Suspended`, `CredentialExpired`, ...).
 ///
@@ -94,7 +97,7 @@ where
 		origin: <T::RuntimeCall as Dispatchable>::RuntimeOrigin,
 		call: &T::RuntimeCall,
 		_info: &DispatchInfoOf<T::RuntimeCall>,
-		_len: usize,
+		len: usize,
 		_self_implicit: Self::Implicit,
 		_inherited_implication: &impl Implication,
 		_source: TransactionSource,
@@ -105,22 +108,27 @@ where
 		};
 		let registry_call = call.is_sub_type();
 
+		let too_long = |role| len > T::Policy::max_length(role) as usize;
 		match Pallet::<T>::acting_role(&who) {
+			Ok(_) if matches!(registry_call, Some(Call::apply { .. })) => {
+				Err(refusal::<T>(Error::AlreadyMember))
+			}
 			// A node's service account records what its node served, and nothing else.
-			Ok(Role::Node) if !T::NodeCalls::contains(call) => {
+			Ok(Role::Node) if !T::Policy::allows(Role::Node, call) => {
 				Err(refusal::<T>(Error::NotANodeCall))
 			}
-			Ok(_) => {
-				if let Some(Call::apply { .. }) = registry_call {
-					return Err(refusal::<T>(Error::AlreadyMember));
-				}
-				Ok((ValidTransaction::default(), (), origin))
-			}
-			// A suspended patient keeps the right to leave.
+			Ok(role) if !T::Policy::allows(role, call) => Err(refusal::<T>(Error::CallNotForRole)),
+			Ok(role) if too_long(role) => Err(refusal::<T>(Error::TransactionTooLong)),
+			Ok(_) => Ok((ValidTransaction::default(), (), origin)),
+			// A suspended patient keeps the right to leave, and to narrow who sees its records.
 			Err(Inability::Suspended)
-				if matches!(registry_call, Some(Call::deregister {}))
+				if (matches!(registry_call, Some(Call::deregister {}))
+					|| T::Policy::allows_suspended_patient(call))
 					&& Members::<T>::get(&who).is_some_and(|m| m.role == Role::Patient) =>
 			{
+				if too_long(Role::Patient) {
+					return Err(refusal::<T>(Error::TransactionTooLong));
+				}
 				Ok((ValidTransaction::default(), (), origin))
 			}
 			Err(Inability::NotRegistered) => {
@@ -130,6 +138,7 @@ where
 						hospital,
 						profile_commitment,
 						encryption_key,
+						pow_block,
 						pow_nonce,
 					}) => Pallet::<T>::validate_application(
 						&who,
@@ -137,6 +146,7 @@ where
 						hospital,
 						profile_commitment,
 						encryption_key,
+						*pow_block,
 						*pow_nonce,
 					)
 					.map_err(refusal::<T>)?,

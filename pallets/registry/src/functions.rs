@@ -194,17 +194,31 @@ impl<T: Config> Pallet<T> {
 		hospital: &T::AccountId,
 		profile_commitment: &ProfileCommitment,
 		encryption_key: &EncryptionKey,
+		pow_block: BlockNumberFor<T>,
 		pow_nonce: u64,
 	) -> Result<(), Error<T>> {
 		Self::ensure_no_standing(applicant)?;
 		Self::ensure_valid_keys(profile_commitment, encryption_key)?;
 		Self::ensure_active_hospital(hospital)?;
+		ensure!(
+			PendingApplicationCount::<T>::get(hospital) < T::MaxPendingApplicationsPerHospital::get(),
+			Error::<T>::HospitalApplicationsFull
+		);
+		// The ticket names a recent block: it was worked for now, and is worth nothing
+		// `PowTicketLifetime` blocks later.
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(
+			pow_block < now && now.saturating_sub(pow_block) <= T::PowTicketLifetime::get(),
+			Error::<T>::StaleProofOfWork
+		);
+		let block_hash = frame_system::Pallet::<T>::block_hash(pow_block);
 		let ticket = pow::ticket_hash(
 			applicant,
 			role,
 			hospital,
 			profile_commitment,
 			encryption_key,
+			&block_hash,
 			pow_nonce,
 		);
 		ensure!(
@@ -232,8 +246,17 @@ impl<T: Config> Pallet<T> {
 			})?;
 		}
 		Members::<T>::insert(who, member);
-		Tenures::<T>::mutate(who, |tenure| *tenure = tenure.saturating_add(1));
+		let tenure = Tenures::<T>::mutate(who, |tenure| {
+			*tenure = tenure.saturating_add(1);
+			*tenure
+		});
 		frame_system::Pallet::<T>::inc_providers(who);
+		if tenure == 1 {
+			// The account's nonce must outlive its membership: were the account reaped on
+			// leaving, it would come back at nonce 0 and every transaction it ever signed
+			// could be replayed. One sufficient reference, never dropped, keeps it.
+			frame_system::Pallet::<T>::inc_sufficients(who);
+		}
 		Ok(())
 	}
 
@@ -260,6 +283,7 @@ impl<T: Config> Pallet<T> {
 	fn remove_member(who: &T::AccountId, member: &MemberOf<T>) -> DispatchResult {
 		frame_system::Pallet::<T>::dec_providers(who)?;
 		Members::<T>::remove(who);
+		QuotaUsage::<T>::remove(who);
 		if let (Role::Doctor | Role::Admin | Role::Node, Some(hospital)) =
 			(member.role, &member.hospital)
 		{
@@ -276,6 +300,7 @@ impl<T: Config> Pallet<T> {
 		hospital: T::AccountId,
 		profile_commitment: ProfileCommitment,
 		encryption_key: EncryptionKey,
+		pow_block: BlockNumberFor<T>,
 		pow_nonce: u64,
 	) -> DispatchResult {
 		Self::validate_application(
@@ -284,6 +309,7 @@ impl<T: Config> Pallet<T> {
 			&hospital,
 			&profile_commitment,
 			&encryption_key,
+			pow_block,
 			pow_nonce,
 		)?;
 		let expires_at = Self::application_expiry();
@@ -301,12 +327,31 @@ impl<T: Config> Pallet<T> {
 				expires_at,
 			},
 		);
+		PendingApplicationCount::<T>::mutate(&hospital, |count| *count = count.saturating_add(1));
 		Self::deposit_event(Event::Applied { applicant, role, hospital, expires_at });
 		Ok(())
 	}
 
+	/// Removes a pending application (withdrawn, answered or expired) and frees its
+	/// place in its expiry queue and in its hospital's count.
+	fn drop_application(applicant: &T::AccountId) -> Option<Application<T::AccountId, BlockNumberFor<T>>> {
+		let application = Applications::<T>::take(applicant)?;
+		ApplicationExpiries::<T>::mutate_exists(application.expires_at, |queue| {
+			if let Some(entries) = queue {
+				entries.retain(|a| a != applicant);
+				if entries.is_empty() {
+					*queue = None;
+				}
+			}
+		});
+		PendingApplicationCount::<T>::mutate_exists(&application.hospital, |count| {
+			*count = count.map(|c| c.saturating_sub(1)).filter(|c| *c > 0);
+		});
+		Some(application)
+	}
+
 	pub(crate) fn do_withdraw_application(applicant: T::AccountId) -> DispatchResult {
-		Applications::<T>::take(&applicant).ok_or(Error::<T>::NoApplication)?;
+		Self::drop_application(&applicant).ok_or(Error::<T>::NoApplication)?;
 		Self::deposit_event(Event::ApplicationWithdrawn { applicant });
 		Ok(())
 	}
@@ -392,7 +437,7 @@ impl<T: Config> Pallet<T> {
 		let hospital = Self::staff_hospital(&staff)?;
 		let application = Self::application_for(&doctor, ApplicantRole::Doctor, &hospital)?;
 		let credential = Self::credential(credential_reference, expires_at)?;
-		Applications::<T>::remove(&doctor);
+		Self::drop_application(&doctor);
 		Self::insert_member(
 			&doctor,
 			Self::new_member(
@@ -434,7 +479,7 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let hospital = Self::staff_hospital(&staff)?;
 		let application = Self::application_for(&patient, ApplicantRole::Patient, &hospital)?;
-		Applications::<T>::remove(&patient);
+		Self::drop_application(&patient);
 		Self::insert_member(
 			&patient,
 			Self::new_member(
@@ -525,7 +570,7 @@ impl<T: Config> Pallet<T> {
 		let hospital = Self::staff_hospital(&staff)?;
 		let application = Applications::<T>::get(&applicant).ok_or(Error::<T>::NoApplication)?;
 		ensure!(application.hospital == hospital, Error::<T>::WrongHospital);
-		Applications::<T>::remove(&applicant);
+		Self::drop_application(&applicant);
 		Self::deposit_event(Event::ApplicationRejected { applicant, by: staff, reason });
 		Ok(())
 	}
@@ -602,7 +647,7 @@ impl<T: Config> Pallet<T> {
 			// Withdrawn, rejected or activated applications left their queue entry behind;
 			// only a still-pending application expiring now is dropped.
 			if Applications::<T>::get(&applicant).is_some_and(|a| a.expires_at == now) {
-				Applications::<T>::remove(&applicant);
+				Self::drop_application(&applicant);
 				Self::deposit_event(Event::ApplicationExpired { applicant });
 			}
 		}

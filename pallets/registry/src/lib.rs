@@ -66,6 +66,7 @@ mod functions;
 #[cfg(any(feature = "try-runtime", test))]
 mod invariants;
 pub mod pow;
+pub mod quota;
 mod recovery;
 mod traits;
 pub mod types;
@@ -80,6 +81,7 @@ mod tests;
 
 pub use extension::CheckMembership;
 pub use pallet::*;
+pub use quota::{CheckNonceWithinQuota, Quota, TransactionPolicy, Usage};
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -94,7 +96,7 @@ pub mod pallet {
 	use alloc::vec::Vec;
 	use frame_support::{
 		pallet_prelude::*,
-		traits::{Contains, EnsureOrigin, UnixTime},
+		traits::{EnsureOrigin, UnixTime},
 	};
 	use frame_system::pallet_prelude::*;
 	use sp_runtime::traits::{IdentifyAccount, Verify};
@@ -133,6 +135,15 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxApplicationsPerBlock: Get<u32>;
 
+		/// How many blocks a proof-of-work ticket stays good for after the block it names.
+		#[pallet::constant]
+		type PowTicketLifetime: Get<BlockNumberFor<Self>>;
+
+		/// Most applications pending at one hospital: an outsider who floods one hospital
+		/// with applications leaves the others open.
+		#[pallet::constant]
+		type MaxPendingApplicationsPerHospital: Get<u32>;
+
 		/// Highest proof-of-work difficulty the admin origin may set, in leading zero bits.
 		#[pallet::constant]
 		type MaxPowDifficulty: Get<u8>;
@@ -150,8 +161,14 @@ pub mod pallet {
 		/// Which accounts were recovered by their friends (`pallet-recovery`).
 		type Recovery: RecoveredAccounts<Self::AccountId>;
 
-		/// The calls a node service account may submit (recording what its node served).
-		type NodeCalls: Contains<<Self as frame_system::Config>::RuntimeCall>;
+		/// What each role may submit, how long a transaction and how many per window it
+		/// may send, and at which pool priority (see [`quota`]).
+		type Policy: TransactionPolicy<<Self as frame_system::Config>::RuntimeCall>;
+
+		/// The length of a quota window, in blocks: each member's budget of transactions
+		/// and bytes ([`TransactionPolicy::quota`]) is for this many blocks.
+		#[pallet::constant]
+		type QuotaWindow: Get<BlockNumberFor<Self>>;
 
 		/// Most recovered accounts one successor may act for (each recovery of a successor
 		/// adds its own predecessors).
@@ -205,6 +222,11 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
+	/// Applications pending at each hospital.
+	#[pallet::storage]
+	pub type PendingApplicationCount<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
 	/// Doctors and admins per hospital.
 	#[pallet::storage]
 	pub type StaffCount<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
@@ -231,6 +253,12 @@ pub mod pallet {
 		BoundedVec<T::AccountId, T::MaxPredecessors>,
 		ValueQuery,
 	>;
+
+	/// What each account submitted in its latest quota window (see [`quota`]). One entry
+	/// per account that ever transacted as a member; removed with the member.
+	#[pallet::storage]
+	pub type QuotaUsage<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, Usage<BlockNumberFor<T>>>;
 
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
@@ -377,6 +405,17 @@ pub mod pallet {
 		InvalidSuccessor,
 		/// The successor already acts for `MaxPredecessors` recovered accounts.
 		TooManyPredecessors,
+		/// The proof-of-work ticket names no block of the last `PowTicketLifetime` blocks.
+		StaleProofOfWork,
+		/// The hospital already has `MaxPendingApplicationsPerHospital` pending applications.
+		HospitalApplicationsFull,
+		/// Members of the signer's role may not submit this call (e.g. `system.remark`).
+		CallNotForRole,
+		/// The transaction is longer than the signer's role may send.
+		TransactionTooLong,
+		/// The signer's budget of transactions or bytes for this quota window is spent, or
+		/// the pool already holds as many of its transactions as the budget allows.
+		QuotaExhausted,
 	}
 
 	#[pallet::hooks]
@@ -395,7 +434,8 @@ pub mod pallet {
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
 		/// Apply to `hospital` for `role`, from an account with no standing. Admitted to the
-		/// pool by [`CheckMembership`] only with a proof-of-work `pow_nonce` (see [`pow`]).
+		/// pool by [`CheckMembership`] only with a proof-of-work ticket: `pow_nonce` worked
+		/// against the hash of the recent block `pow_block` (see [`pow`]).
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::apply())]
 		pub fn apply(
@@ -404,10 +444,19 @@ pub mod pallet {
 			hospital: T::AccountId,
 			profile_commitment: ProfileCommitment,
 			encryption_key: EncryptionKey,
+			pow_block: BlockNumberFor<T>,
 			pow_nonce: u64,
 		) -> DispatchResult {
 			let applicant = T::ApplicantOrigin::ensure_origin(origin)?;
-			Self::do_apply(applicant, role, hospital, profile_commitment, encryption_key, pow_nonce)
+			Self::do_apply(
+				applicant,
+				role,
+				hospital,
+				profile_commitment,
+				encryption_key,
+				pow_block,
+				pow_nonce,
+			)
 		}
 
 		/// Withdraw one's own pending application.

@@ -6,7 +6,7 @@ use ehr_primitives::registry::{
 };
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{ConstU32, ConstU64, ConstU8, Contains, Hooks},
+	traits::{ConstU32, ConstU64, ConstU8, Hooks},
 };
 use sp_runtime::{
 	testing::{TestSignature, UintAuthorityId},
@@ -48,11 +48,14 @@ impl crate::Config for Test {
 	type ApplicationLifetime = ApplicationLifetime;
 	type MaxApplicationsPerBlock = ConstU32<MAX_APPLICATIONS_PER_BLOCK>;
 	type MaxPowDifficulty = ConstU8<24>;
+	type PowTicketLifetime = ConstU64<POW_TICKET_LIFETIME>;
+	type MaxPendingApplicationsPerHospital = ConstU32<MAX_PENDING_PER_HOSPITAL>;
 	type MaxStaffPerHospital = ConstU32<MAX_STAFF>;
 	type OffchainSignature = TestSignature;
 	type SigningPublicKey = UintAuthorityId;
 	type Recovery = MockRecovery;
-	type NodeCalls = RemarksOnly;
+	type Policy = MockPolicy;
+	type QuotaWindow = ConstU64<QUOTA_WINDOW>;
 	type MaxPredecessors = ConstU32<2>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
@@ -78,12 +81,55 @@ pub fn recovered(lost: u64, inheritor: u64) {
 	RECOVERED.with(|r| r.borrow_mut().insert(lost, inheritor));
 }
 
-/// The calls of this mock's node accounts: remarks (standing in for the audit calls).
-pub struct RemarksOnly;
+/// Blocks per quota window.
+pub const QUOTA_WINDOW: u64 = 10;
+/// A patient's budget per window.
+pub const PATIENT_QUOTA: crate::Quota = crate::Quota { transactions: 3, bytes: 300 };
+/// The longest transaction of any member but a hospital.
+pub const MAX_LENGTH: u32 = 1_000;
+/// The priority class of `remark_with_event`; other calls have `PLAIN_PRIORITY`.
+pub const NARROWING_PRIORITY: u64 = 20_000;
+pub const PLAIN_PRIORITY: u64 = 10_000;
 
-impl Contains<RuntimeCall> for RemarksOnly {
-	fn contains(call: &RuntimeCall) -> bool {
-		matches!(call, RuntimeCall::System(frame_system::Call::remark { .. }))
+/// The mock's rules. Node accounts may only remark (standing in for the audit calls);
+/// `remark_with_event` stands in for a call that narrows access (a suspended patient may
+/// send it) and that insurers may not send.
+pub struct MockPolicy;
+
+fn narrows(call: &RuntimeCall) -> bool {
+	matches!(call, RuntimeCall::System(frame_system::Call::remark_with_event { .. }))
+}
+
+impl crate::TransactionPolicy<RuntimeCall> for MockPolicy {
+	fn allows(role: Role, call: &RuntimeCall) -> bool {
+		match role {
+			Role::Node => matches!(call, RuntimeCall::System(frame_system::Call::remark { .. })),
+			Role::Insurer => !narrows(call),
+			_ => true,
+		}
+	}
+	fn allows_suspended_patient(call: &RuntimeCall) -> bool {
+		narrows(call)
+	}
+	fn max_length(role: Role) -> u32 {
+		if role == Role::Hospital {
+			u32::MAX
+		} else {
+			MAX_LENGTH
+		}
+	}
+	fn quota(role: Role) -> crate::Quota {
+		match role {
+			Role::Patient => PATIENT_QUOTA,
+			_ => crate::Quota { transactions: 1_000, bytes: 1_000_000 },
+		}
+	}
+	fn priority(call: &RuntimeCall) -> u64 {
+		if narrows(call) {
+			NARROWING_PRIORITY
+		} else {
+			PLAIN_PRIORITY
+		}
 	}
 }
 
@@ -141,6 +187,8 @@ pub fn proof_with(
 pub const APPLICATION_LIFETIME: u64 = 100;
 pub const MAX_CREDENTIAL_LEN: u32 = 16;
 pub const MAX_APPLICATIONS_PER_BLOCK: u32 = 3;
+pub const POW_TICKET_LIFETIME: u64 = 5;
+pub const MAX_PENDING_PER_HOSPITAL: u32 = 5;
 pub const MAX_STAFF: u32 = 4;
 
 /// 2023-11-14T22:13:20Z, the wall clock of every test's first block.
@@ -251,7 +299,10 @@ pub fn new_test_ext(test: impl FnOnce()) {
 /// Advances to block `n`, running the registry's `on_initialize` for each block.
 pub fn run_to_block(n: u64) {
 	while System::block_number() < n {
-		let next = System::block_number() + 1;
+		let now = System::block_number();
+		// Each finished block gets a hash of its own, as proof-of-work tickets name them.
+		frame_system::BlockHash::<Test>::insert(now, sp_core::H256::repeat_byte(now as u8));
+		let next = now + 1;
 		System::set_block_number(next);
 		Registry::on_initialize(next);
 	}
@@ -267,7 +318,13 @@ pub fn applicant(who: u64) -> RuntimeOrigin {
 	RawOrigin::Applicant(who).into()
 }
 
-/// The nonce that makes `who`'s application meet the current difficulty.
+/// The block an application's ticket names now: the previous one.
+pub fn pow_block() -> u64 {
+	System::block_number().saturating_sub(1)
+}
+
+/// The nonce that makes `who`'s application meet the current difficulty, against
+/// `pow_block()`.
 pub fn pow_nonce(who: u64, role: ApplicantRole, hospital: u64) -> u64 {
 	pow::solve(
 		&who,
@@ -275,6 +332,7 @@ pub fn pow_nonce(who: u64, role: ApplicantRole, hospital: u64) -> u64 {
 		&hospital,
 		&commitment(who),
 		&key(who),
+		&System::block_hash(pow_block()),
 		crate::PowDifficulty::<Test>::get(),
 	)
 }
@@ -287,6 +345,7 @@ pub fn apply(who: u64, role: ApplicantRole, hospital: u64) -> sp_runtime::Dispat
 		hospital,
 		commitment(who),
 		key(who),
+		pow_block(),
 		pow_nonce(who, role, hospital),
 	)
 }

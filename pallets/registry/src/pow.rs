@@ -2,10 +2,12 @@
 //!
 //! A fee-less chain cannot price spam, so an outsider's first transaction costs work
 //! instead: the applicant searches a `nonce` such that
-//! `blake2_256(DOMAIN ++ SCALE(account, role, hospital, profile commitment, encryption key, nonce))`
-//! starts with at least `PowDifficulty` zero bits. The hash binds the ticket to this
-//! account and this application, so it cannot be reused by another account or for
-//! another application; one pending application per account bounds what a ticket buys.
+//! `blake2_256(DOMAIN ++ SCALE(account, role, hospital, profile commitment, encryption key,
+//! block hash, nonce))` starts with at least `PowDifficulty` zero bits, where the block is
+//! one of the last `PowTicketLifetime`. The hash binds the ticket to this account, this
+//! application and this moment: it cannot be reused by another account, for another
+//! application, or stockpiled for later; one pending application per account (and a cap
+//! per hospital) bounds what a ticket buys.
 
 use codec::Encode;
 use ehr_primitives::registry::{ApplicantRole, EncryptionKey, ProfileCommitment};
@@ -20,10 +22,12 @@ pub fn ticket_hash<AccountId: Encode>(
 	hospital: &AccountId,
 	profile_commitment: &ProfileCommitment,
 	encryption_key: &EncryptionKey,
+	block_hash: &impl Encode,
 	nonce: u64,
 ) -> [u8; 32] {
 	let mut input = DOMAIN.to_vec();
-	(applicant, role, hospital, profile_commitment, encryption_key, nonce).encode_to(&mut input);
+	(applicant, role, hospital, profile_commitment, encryption_key, block_hash, nonce)
+		.encode_to(&mut input);
 	sp_io::hashing::blake2_256(&input)
 }
 
@@ -48,12 +52,20 @@ pub fn solve<AccountId: Encode>(
 	hospital: &AccountId,
 	profile_commitment: &ProfileCommitment,
 	encryption_key: &EncryptionKey,
+	block_hash: &impl Encode,
 	difficulty: u8,
 ) -> u64 {
 	(0u64..)
 		.find(|nonce| {
-			let hash =
-				ticket_hash(applicant, role, hospital, profile_commitment, encryption_key, *nonce);
+			let hash = ticket_hash(
+				applicant,
+				role,
+				hospital,
+				profile_commitment,
+				encryption_key,
+				block_hash,
+				*nonce,
+			);
 			leading_zero_bits(&hash) >= u32::from(difficulty)
 		})
 		.unwrap_or_default()
@@ -76,11 +88,18 @@ mod tests {
 	#[test]
 	fn solved_ticket_meets_difficulty_and_is_bound_to_the_account() {
 		let (key, commitment) = ([7u8; 32], ProfileCommitment::repeat_byte(1));
-		let nonce = solve(&1u64, ApplicantRole::Patient, &9u64, &commitment, &key, 10);
-		let hash = ticket_hash(&1u64, ApplicantRole::Patient, &9u64, &commitment, &key, nonce);
+		let block = [3u8; 32];
+		let nonce = solve(&1u64, ApplicantRole::Patient, &9u64, &commitment, &key, &block, 10);
+		let hash =
+			ticket_hash(&1u64, ApplicantRole::Patient, &9u64, &commitment, &key, &block, nonce);
 		assert!(leading_zero_bits(&hash) >= 10);
-		// The same nonce for another applicant is (overwhelmingly likely) worthless.
-		let other = ticket_hash(&2u64, ApplicantRole::Patient, &9u64, &commitment, &key, nonce);
+		// The same nonce for another applicant, or another block, is (overwhelmingly
+		// likely) worthless.
+		let other =
+			ticket_hash(&2u64, ApplicantRole::Patient, &9u64, &commitment, &key, &block, nonce);
 		assert_ne!(hash, other);
+		let later =
+			ticket_hash(&1u64, ApplicantRole::Patient, &9u64, &commitment, &key, &[4u8; 32], nonce);
+		assert_ne!(hash, later);
 	}
 }

@@ -431,6 +431,11 @@ pub struct AuditEntry<AccountId, BlockNumber> {
 	/// Wall-clock time of the block, ms since the Unix epoch.
 	pub at: Moment,
 	pub block: BlockNumber,
+	/// How many more times the same reader read the same thing, through the same
+	/// hospital, for the same purpose and on the same basis, shortly after `at` (within the
+	/// consent pallet's `ReadCoalescingWindow`): repeated reads are one entry with a count,
+	/// so they cannot bury the patient's other entries.
+	pub repeats: u32,
 }
 
 /// Why a facility asks for access: codes, never text.
@@ -571,14 +576,17 @@ sp_api::decl_runtime_apis! {
 		/// Whether `who` may access `target` of `patient` for `purpose` now, and on what
 		/// basis (`purpose: None`: for any purpose).
 		fn can_access(who: AccountId, patient: AccountId, target: AccessTarget, purpose: Option<Purpose>) -> AccessDecision;
-		/// The grants a patient has given, with whether each holds now.
-		fn grants_of(patient: AccountId) -> Vec<GrantView<AccountId>>;
-		/// The access requests awaiting a patient's answer.
-		fn requests_of(patient: AccountId) -> Vec<RequestView<AccountId, BlockNumber>>;
+		/// The grants a patient has given, with whether each holds now: from the `from`-th,
+		/// at most `limit` (capped).
+		fn grants_of(patient: AccountId, from: u32, limit: u32) -> Vec<GrantView<AccountId>>;
+		/// The access requests awaiting a patient's answer: from the `from`-th, at most
+		/// `limit` (capped).
+		fn requests_of(patient: AccountId, from: u32, limit: u32) -> Vec<RequestView<AccountId, BlockNumber>>;
 		/// A patient's audit trail from entry `from`, at most `limit` entries (capped).
 		fn audit_of(patient: AccountId, from: u32, limit: u32) -> Vec<AuditEntry<AccountId, BlockNumber>>;
-		/// The emergency accesses a hospital has yet to review.
-		fn pending_reviews(hospital: AccountId) -> Vec<BreakGlassView<AccountId>>;
+		/// The emergency accesses a hospital has yet to review: from the `from`-th, at most
+		/// `limit` (capped).
+		fn pending_reviews(hospital: AccountId, from: u32, limit: u32) -> Vec<BreakGlassView<AccountId>>;
 	}
 }
 

@@ -1,8 +1,12 @@
 //! Configuration of each pallet in the runtime.
 
+mod council;
 mod no_deposit;
+pub mod policy;
 
+pub use council::{AbstentionIsNay, OpenProposalSlot};
 pub use no_deposit::NoDeposit;
+pub use policy::{EhrPolicy, NoRemarks, NodeCalls};
 
 use crate::{
 	AccountId, Aura, Block, BlockNumber, Consent, Consortium, Council, Hash, Nonce, PalletInfo,
@@ -87,6 +91,8 @@ impl frame_system::Config for Runtime {
 	type AccountData = ();
 	type SS58Prefix = SS58Prefix;
 	type MaxConsumers = ConstU32<16>;
+	/// Nobody but root may remark: see `policy`.
+	type BaseCallFilter = NoRemarks;
 }
 
 impl pallet_timestamp::Config for Runtime {
@@ -172,15 +178,16 @@ impl pallet_collective::Config<CouncilCollective> for Runtime {
 	type MotionDuration = MotionDuration;
 	type MaxProposals = ConstU32<100>;
 	type MaxMembers = ConstU32<MAX_HOSPITALS>;
-	type DefaultVote = pallet_collective::MoreThanMajorityThenPrimeDefaultVote;
+	type DefaultVote = AbstentionIsNay;
 	type WeightInfo = pallet_collective::weights::SubstrateWeight<Runtime>;
 	/// Membership follows the consortium; only its own logic (or root) sets it.
 	type SetMembersOrigin = frame_system::EnsureRoot<AccountId>;
 	type MaxProposalWeight = MaxCouncilProposalWeight;
 	type DisapproveOrigin = ConsortiumAdmin;
 	type KillOrigin = ConsortiumAdmin;
-	/// Proposals cost no deposit: there is no currency, and only hospitals propose.
-	type Consideration = ();
+	/// Proposals cost no deposit (there is no currency); a hospital may have only a few
+	/// open at once.
+	type Consideration = OpenProposalSlot;
 }
 
 /// Most hospitals in the consortium: validators, council members.
@@ -194,7 +201,21 @@ impl pallet_ehr_consortium::Config for Runtime {
 	type MinHospitals = ConstU32<4>;
 	type MaxNodesPerHospital = ConstU32<8>;
 	type MaxPeerIdLen = ConstU32<64>;
+	type ValidatorKeys = SessionKeysOfHospitals;
 	type WeightInfo = pallet_ehr_consortium::weights::SubstrateWeight<Runtime>;
+}
+
+/// The hospitals' session keys, in `pallet-session`.
+pub struct SessionKeysOfHospitals;
+
+impl pallet_ehr_consortium::ValidatorKeys<AccountId> for SessionKeysOfHospitals {
+	fn purge(hospital: &AccountId) {
+		// As the hospital itself would: drops the keys and the consumer reference they
+		// held. A hospital that never set keys has none to drop (`NoKeys`): nothing to do.
+		let _ = pallet_session::Pallet::<Runtime>::purge_keys(RuntimeOrigin::signed(
+			hospital.clone(),
+		));
+	}
 }
 
 impl pallet_ehr_registry::Config for Runtime {
@@ -206,13 +227,18 @@ impl pallet_ehr_registry::Config for Runtime {
 	type MaxApplicationsPerBlock = ConstU32<64>;
 	/// 32 bits is ~4 billion hashes per application: enough to stop any flood.
 	type MaxPowDifficulty = ConstU8<32>;
+	/// Two minutes to submit an application after working its ticket.
+	type PowTicketLifetime = ConstU32<{ 2 * MINUTES }>;
+	/// A hospital's front desk for a week (applications live `ApplicationLifetime`).
+	type MaxPendingApplicationsPerHospital = ConstU32<1_024>;
 	type MaxStaffPerHospital = ConstU32<10_000>;
 	/// Registration proofs are signed as transactions are: sr25519 (Polkadot.js), ed25519
 	/// or ecdsa.
 	type OffchainSignature = Signature;
 	type SigningPublicKey = <Signature as Verify>::Signer;
 	type Recovery = RecoveredByFriends;
-	type NodeCalls = NodeCalls;
+	type Policy = EhrPolicy;
+	type QuotaWindow = ConstU32<{ policy::QUOTA_WINDOW }>;
 	/// A person recovered eight times in a row has other problems.
 	type MaxPredecessors = ConstU32<8>;
 	type WeightInfo = pallet_ehr_registry::weights::SubstrateWeight<Runtime>;
@@ -226,20 +252,6 @@ pub struct RecoveredByFriends;
 impl ehr_primitives::registry::RecoveredAccounts<AccountId> for RecoveredByFriends {
 	fn inheritor(lost: &AccountId) -> Option<AccountId> {
 		pallet_recovery::Pallet::<Runtime>::inheritor(lost.clone())
-	}
-}
-
-/// What a node service account may submit: the audit entries of the blobs and keys its
-/// node serves.
-pub struct NodeCalls;
-
-impl frame_support::traits::Contains<RuntimeCall> for NodeCalls {
-	fn contains(call: &RuntimeCall) -> bool {
-		matches!(
-			call,
-			RuntimeCall::Consent(pallet_ehr_consent::Call::record_access { .. })
-				| RuntimeCall::Records(pallet_ehr_records::Call::release_key { .. })
-		)
 	}
 }
 
@@ -275,7 +287,16 @@ impl pallet_ehr_consent::Config for Runtime {
 	type MaxGuardians = ConstU32<4>;
 	type RequestLifetime = RequestLifetime;
 	type MaxRequestsPerBlock = ConstU32<128>;
+	/// An insurer's claims in flight; a quarter of a block's request slots.
+	type MaxOpenRequestsPerRequester = ConstU32<32>;
 	type BreakGlassDuration = BreakGlassDuration;
+	/// A night shift's emergencies; then the hospital must look at them.
+	type MaxUnreviewedBreakGlass = ConstU32<8>;
+	/// A month without emergency access after an unjustified one.
+	type UnjustifiedBreakGlassBar = ConstU64<{ 30 * 24 * 60 * 60 * 1000 }>;
+	/// Ten minutes of re-reading one record (a clinician scrolling, a page reloading) is
+	/// one audit entry with a count.
+	type ReadCoalescingWindow = ConstU64<{ 10 * 60 * 1000 }>;
 	type MaxPageSize = ConstU32<100>;
 	type WeightInfo = pallet_ehr_consent::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]

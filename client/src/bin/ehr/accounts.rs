@@ -9,7 +9,7 @@ use ehr_client::{
 	keys::Identity,
 	recovery, registry, Error,
 };
-use ehr_primitives::registry::{ProfileCommitment, Role};
+use ehr_primitives::registry::{ApplicantRole, ProfileCommitment, Role};
 
 #[derive(Subcommand)]
 pub enum HospitalCommand {
@@ -85,6 +85,25 @@ fn signature(text: &str) -> Result<sp_runtime::MultiSignature, Error> {
 		.and_then(|bytes| bytes.try_into().ok())
 		.ok_or_else(|| Error::Input("a proof must be 0x followed by 128 hex digits".into()))?;
 	Ok(sp_runtime::MultiSignature::Sr25519(sp_core::sr25519::Signature::from_raw(raw)))
+}
+
+/// `ehr apply`: works the proof-of-work ticket (progress on stderr) and applies.
+pub async fn apply(
+	chain: &Chain,
+	me: &Identity,
+	role: ApplicantRole,
+	hospital: &str,
+	profile_commitment: &str,
+	progress: &mut dyn FnMut(Progress),
+) -> Result<(), Error> {
+	let hospital = account(hospital)?;
+	let commitment = ProfileCommitment::from(hex32("profile commitment", profile_commitment)?);
+	let mut work = |tried: u64, expected: u64| {
+		eprintln!("proof of work: {tried} hashes tried (about {expected} expected)");
+	};
+	registry::apply(chain, me, role, &hospital, commitment, &mut work, progress).await?;
+	println!("applied to {hospital} as a {role:?}; the hospital activates you at your visit");
+	Ok(())
 }
 
 /// `ehr registration-proof`: prints this account's proof of registration.

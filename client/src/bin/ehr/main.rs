@@ -15,7 +15,7 @@ use ehr_client::{
 };
 use ehr_primitives::{
 	records::{Category, EmergencyReason, Purpose, RecordRejection, RequestReason},
-	registry::Role,
+	registry::{ApplicantRole, Role},
 	AccountId,
 };
 use std::{path::PathBuf, process::ExitCode, str::FromStr};
@@ -93,6 +93,18 @@ enum Command {
 		/// The salted hash of the off-chain profile (patients, admins).
 		#[arg(long)]
 		profile_commitment: Option<String>,
+	},
+	/// Apply to a hospital as a new doctor or patient, from an account with no standing:
+	/// works the proof-of-work ticket the chain asks for (with progress), then applies.
+	Apply {
+		/// doctor or patient.
+		#[arg(long, value_parser = parse_applicant_role)]
+		role: ApplicantRole,
+		#[arg(long)]
+		hospital: String,
+		/// The salted hash of the off-chain profile, 0x + 64 hex digits.
+		#[arg(long)]
+		profile_commitment: String,
 	},
 	/// A hospital's registrations, node accounts and custody key.
 	#[command(subcommand)]
@@ -289,6 +301,9 @@ async fn run(cli: Cli) -> Result<(), Error> {
 				profile_commitment.as_deref(),
 			)
 			.await
+		}
+		Command::Apply { role, hospital, profile_commitment } => {
+			accounts::apply(&chain, &me, role, &hospital, &profile_commitment, progress).await
 		}
 		Command::Hospital(command) => {
 			accounts::hospital_command(&chain, &me, command, progress).await
@@ -606,6 +621,10 @@ fn parse_category(text: &str) -> Result<Category, String> {
 			DocumentReference,
 		],
 	)
+}
+
+fn parse_applicant_role(text: &str) -> Result<ApplicantRole, String> {
+	by_name(text, &[ApplicantRole::Doctor, ApplicantRole::Patient])
 }
 
 fn parse_registered_role(text: &str) -> Result<Role, String> {

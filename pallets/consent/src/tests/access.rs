@@ -127,7 +127,7 @@ fn grants_expire_without_anyone_acting() {
 		assert!(decide(OTHER_DOCTOR, AccessTarget::History, None).is_ok());
 		set_time(NOW + HOUR_MS);
 		assert_eq!(decide(OTHER_DOCTOR, AccessTarget::History, None), Err(AccessDenial::NoGrant));
-		assert!(!Consent::grants_of(&PATIENT)[0].active);
+		assert!(!Consent::grants_of(&PATIENT, 0, 100)[0].active);
 	});
 }
 

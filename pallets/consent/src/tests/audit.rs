@@ -135,3 +135,32 @@ fn the_trail_is_paged() {
 		assert!(Consent::audit_of(&PATIENT, MAX_PAGE + 5, 100).is_empty());
 	});
 }
+
+#[test]
+fn repeated_reads_within_the_window_are_one_entry_with_a_count() {
+	new_test_ext(|| {
+		grant(HOSPITAL, ScopeRequest::AllRecords, Purpose::Treatment);
+		let read = |reader| {
+			Consent::record_access(
+				signed(NODE),
+				reader,
+				PATIENT,
+				AccessTarget::Record(PRESCRIPTION),
+				Purpose::Treatment,
+			)
+		};
+		for _ in 0..5 {
+			assert_ok!(read(COLLEAGUE));
+		}
+		let length = AuditLength::<Test>::get(PATIENT);
+		let entry = Consent::audit_of(&PATIENT, length - 1, 1).pop().expect("entry");
+		assert_eq!((entry.event.action, entry.repeats), (AuditAction::RecordRead, 4));
+		// Another reader is an entry of its own; so is the same read after the window.
+		assert_ok!(read(DOCTOR));
+		assert_eq!(AuditLength::<Test>::get(PATIENT), length + 1);
+		assert_ok!(read(DOCTOR));
+		set_time(NOW + READ_WINDOW_MS);
+		assert_ok!(read(DOCTOR));
+		assert_eq!(AuditLength::<Test>::get(PATIENT), length + 2);
+	});
+}

@@ -32,7 +32,7 @@ fn an_active_doctor_opens_emergency_access_the_patient_sees() {
 			.into()
 		);
 		assert!(PendingReviews::<Test>::contains_key(OTHER_HOSPITAL, 0));
-		assert_eq!(Consent::pending_reviews(&OTHER_HOSPITAL).len(), 1);
+		assert_eq!(Consent::pending_reviews(&OTHER_HOSPITAL, 0, 100).len(), 1);
 		let trail = Consent::audit_of(&PATIENT, 0, 10);
 		assert_eq!(
 			trail.last().map(|e| e.event.action),
@@ -123,5 +123,54 @@ fn the_doctors_hospital_reviews() {
 			Consent::close_review(signed(HOSPITAL), 5, ReviewVerdict::Justified),
 			Error::<Test>::UnknownSession
 		);
+	});
+}
+
+fn open_to(doctor: u64, patient: u64) -> sp_runtime::DispatchResult {
+	Consent::open_break_glass(
+		signed(doctor),
+		patient,
+		EmergencyReason::LifeThreatening,
+		H256::repeat_byte(9),
+	)
+}
+
+#[test]
+fn a_doctor_cannot_pile_up_unreviewed_emergency_accesses() {
+	new_test_ext(|| {
+		assert_ok!(open_to(OTHER_DOCTOR, PATIENT));
+		assert_ok!(open_to(OTHER_DOCTOR, OTHER_PATIENT));
+		let next = crate::NextBreakGlassId::<Test>::get();
+		assert_noop!(open_to(OTHER_DOCTOR, RELATIVE), Error::<Test>::TooManyUnreviewedBreakGlass);
+		assert_eq!(crate::NextBreakGlassId::<Test>::get(), next);
+		// Once the hospital looked at one, another may be opened.
+		assert_ok!(Consent::close_review(signed(OTHER_HOSPITAL), 0, ReviewVerdict::Justified));
+		assert_ok!(open_to(OTHER_DOCTOR, RELATIVE));
+	});
+}
+
+#[test]
+fn an_unjustified_emergency_access_ends_and_bars_its_doctor() {
+	new_test_ext(|| {
+		assert_ok!(open_to(OTHER_DOCTOR, PATIENT));
+		set_time(NOW + 1_000);
+		assert_ok!(Consent::close_review(signed(OTHER_HOSPITAL), 0, ReviewVerdict::Unjustified));
+		assert_eq!(
+			last_event(),
+			Event::BreakGlassBarred { doctor: OTHER_DOCTOR, session: 0, until: NOW + 1_000 + BAR_MS }
+				.into()
+		);
+		// Access ended at the verdict, not four hours after opening.
+		assert_eq!(BreakGlassSessions::<Test>::get(0).map(|s| s.expires_at), Some(NOW + 1_000));
+		assert!(Consent::decide(
+			&OTHER_DOCTOR,
+			&PATIENT,
+			ehr_primitives::records::AccessTarget::History,
+			None
+		)
+		.is_err());
+		assert_noop!(open_to(OTHER_DOCTOR, OTHER_PATIENT), Error::<Test>::BreakGlassBarred);
+		set_time(NOW + 1_000 + BAR_MS);
+		assert_ok!(open_to(OTHER_DOCTOR, OTHER_PATIENT));
 	});
 }

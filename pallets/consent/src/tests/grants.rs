@@ -245,3 +245,38 @@ fn revoking_needs_the_patients_own_grant() {
 		assert_noop!(Consent::revoke(signed(PATIENT), PATIENT, 77), Error::<Test>::UnknownGrant);
 	});
 }
+
+#[test]
+fn a_suspended_patient_can_still_revoke_but_not_grant() {
+	new_test_ext(|| {
+		let id = grant(DOCTOR, ScopeRequest::AllRecords, Purpose::Treatment);
+		assert_ok!(Registry::suspend(RuntimeOrigin::root(), PATIENT));
+		assert_noop!(
+			Consent::grant(
+				signed(PATIENT),
+				PATIENT,
+				INSURER,
+				ScopeRequest::AllRecords,
+				Purpose::Payment,
+				None
+			),
+			Error::<Test>::NotPatientOrGuardian
+		);
+		// What it granted must not keep working against its will while it cannot act.
+		assert_ok!(Consent::revoke(signed(PATIENT), PATIENT, id));
+		assert!(Grants::<Test>::get(PATIENT, DOCTOR).is_empty());
+	});
+}
+
+#[test]
+fn a_suspended_guardian_cannot_revoke_for_its_ward() {
+	new_test_ext(|| {
+		let id = grant(DOCTOR, ScopeRequest::AllRecords, Purpose::Treatment);
+		assert_ok!(Consent::appoint_guardian(signed(PATIENT), RELATIVE));
+		assert_ok!(Registry::suspend(RuntimeOrigin::root(), RELATIVE));
+		assert_noop!(
+			Consent::revoke(signed(RELATIVE), PATIENT, id),
+			Error::<Test>::NotPatientOrGuardian
+		);
+	});
+}

@@ -36,7 +36,7 @@ fn a_hospital_admin_requests_for_the_hospital() {
 			}
 			.into()
 		);
-		assert_eq!(Consent::requests_of(&PATIENT).len(), 1);
+		assert_eq!(Consent::requests_of(&PATIENT, 0, 100).len(), 1);
 	});
 }
 

@@ -46,10 +46,10 @@ fn grants_guardians_and_requests_end_for_good_when_the_patient_leaves() {
 			Consent::decide(&INSURER, &PATIENT, target, Some(Purpose::Payment)),
 			Err(AccessDenial::NoGrant)
 		);
-		assert!(Consent::grants_of(&PATIENT).is_empty());
+		assert!(Consent::grants_of(&PATIENT, 0, 100).is_empty());
 		assert!(!Consent::acts_for(&RELATIVE, &PATIENT));
 		assert_eq!(Consent::decide(&RELATIVE, &PATIENT, target, None), Err(AccessDenial::NoGrant));
-		assert!(Consent::requests_of(&PATIENT).is_empty());
+		assert!(Consent::requests_of(&PATIENT, 0, 100).is_empty());
 		assert_noop!(
 			Consent::approve_request(signed(PATIENT), PATIENT, request, None),
 			Error::<Test>::UnknownRequest

@@ -80,7 +80,10 @@ fn removal_suspends_and_leaves_at_the_next_session() {
 		assert_eq!(Consortium::new_session(2), Some(vec![1, 3, 4, NEWCOMER]));
 		// ...but its node stays authorized until it stops validating.
 		assert!(Consortium::authorized_peers().contains(&peer(2)));
+		assert!(purged_keys().is_empty());
 		assert_eq!(Consortium::new_session(3), Some(vec![1, 3, 4, NEWCOMER]));
+		// Gone: its session keys too, so that coming back it must set fresh ones.
+		assert_eq!(purged_keys(), vec![2]);
 		assert!(!Consortium::authorized_peers().contains(&peer(2)));
 		assert!(!Nodes::<Test>::contains_key(2));
 		assert!(!NodeOwners::<Test>::contains_key(crate::PeerIdOf::<Test>::truncate_from(peer(2))));

@@ -61,3 +61,45 @@ fn only_the_patient_side_erases_and_only_once() {
 		);
 	});
 }
+
+/// `author`'s attempt to anchor, for `patient`, the content sealed from `text`.
+fn anchor_again(author: u64, patient: u64, text: &[u8]) -> sp_runtime::DispatchResult {
+	let (cid, hash) = address(&seal(text, 0x5a));
+	Records::create(
+		signed(author),
+		patient,
+		ehr_primitives::records::Category::Condition,
+		cid,
+		hash,
+		keys(patient, author, HOSPITAL),
+	)
+}
+
+#[test]
+fn another_patients_content_cannot_be_anchored() {
+	new_test_ext(|| {
+		create();
+		let next = crate::NextRecordId::<Test>::get();
+		assert_noop!(
+			anchor_again(DOCTOR, OTHER_PATIENT, b"a condition"),
+			Error::<Test>::ContentOfAnotherPatient
+		);
+		assert_eq!(crate::NextRecordId::<Test>::get(), next);
+		// The same patient may anchor it again (e.g. a copy under another category).
+		assert_ok!(anchor_again(DOCTOR, PATIENT, b"a condition"));
+	});
+}
+
+#[test]
+fn erased_content_can_never_be_anchored_again() {
+	new_test_ext(|| {
+		let record = create_confirmed();
+		assert_ok!(Records::erase(signed(PATIENT), record));
+		for patient in [PATIENT, OTHER_PATIENT] {
+			assert_noop!(
+				anchor_again(DOCTOR, patient, b"a condition"),
+				Error::<Test>::ContentErased
+			);
+		}
+	});
+}

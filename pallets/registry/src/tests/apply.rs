@@ -36,6 +36,7 @@ fn apply_needs_the_applicant_origin() {
 				HOSPITAL,
 				commitment(OUTSIDER),
 				key(OUTSIDER),
+				pow_block(),
 				0
 			),
 			DispatchError::BadOrigin
@@ -91,6 +92,7 @@ fn apply_with_insufficient_work_is_refused() {
 					&HOSPITAL,
 					&commitment(OUTSIDER),
 					&key(OUTSIDER),
+					&System::block_hash(pow_block()),
 					*nonce,
 				);
 				crate::pow::leading_zero_bits(&ticket) < 12
@@ -103,6 +105,7 @@ fn apply_with_insufficient_work_is_refused() {
 				HOSPITAL,
 				commitment(OUTSIDER),
 				key(OUTSIDER),
+				pow_block(),
 				bad
 			),
 			Error::<Test>::InsufficientProofOfWork
@@ -122,6 +125,7 @@ fn apply_with_invalid_keys_is_refused() {
 				HOSPITAL,
 				commitment(OUTSIDER),
 				[0u8; 32],
+				pow_block(),
 				0
 			),
 			Error::<Test>::InvalidEncryptionKey
@@ -133,6 +137,7 @@ fn apply_with_invalid_keys_is_refused() {
 				HOSPITAL,
 				Default::default(),
 				key(OUTSIDER),
+				pow_block(),
 				0
 			),
 			Error::<Test>::InvalidProfileCommitment
@@ -204,5 +209,110 @@ fn a_withdrawn_then_renewed_application_is_not_expired_early() {
 		assert!(Applications::<Test>::contains_key(OUTSIDER));
 		run_to_block(5 + APPLICATION_LIFETIME);
 		assert!(!Applications::<Test>::contains_key(OUTSIDER));
+	});
+}
+
+/// `who`'s application to HOSPITAL with a ticket worked against block `block`.
+fn apply_at(who: u64, block: u64) -> sp_runtime::DispatchResult {
+	let nonce = crate::pow::solve(
+		&who,
+		ApplicantRole::Patient,
+		&HOSPITAL,
+		&commitment(who),
+		&key(who),
+		&System::block_hash(block),
+		PowDifficulty::<Test>::get(),
+	);
+	Registry::apply(
+		applicant(who),
+		ApplicantRole::Patient,
+		HOSPITAL,
+		commitment(who),
+		key(who),
+		block,
+		nonce,
+	)
+}
+
+#[test]
+fn a_ticket_is_good_only_for_a_while_after_the_block_it_names() {
+	ExtBuilder::default().pow_difficulty(4).build_and_execute(|| {
+		run_to_block(2 + POW_TICKET_LIFETIME);
+		// The current block's hash is not known yet; an old block's ticket is stale.
+		assert_noop!(apply_at(OUTSIDER, System::block_number()), Error::<Test>::StaleProofOfWork);
+		assert_noop!(apply_at(OUTSIDER, 1), Error::<Test>::StaleProofOfWork);
+		assert_ok!(apply_at(OUTSIDER, 2));
+	});
+}
+
+#[test]
+fn a_ticket_worked_against_another_block_is_worthless() {
+	ExtBuilder::default().pow_difficulty(12).build_and_execute(|| {
+		run_to_block(3);
+		let nonce = crate::pow::solve(
+			&OUTSIDER,
+			ApplicantRole::Patient,
+			&HOSPITAL,
+			&commitment(OUTSIDER),
+			&key(OUTSIDER),
+			&System::block_hash(1),
+			12,
+		);
+		let claimed_block = 2;
+		let passes = crate::pow::leading_zero_bits(&crate::pow::ticket_hash(
+			&OUTSIDER,
+			ApplicantRole::Patient,
+			&HOSPITAL,
+			&commitment(OUTSIDER),
+			&key(OUTSIDER),
+			&System::block_hash(claimed_block),
+			nonce,
+		)) >= 12;
+		if !passes {
+			assert_noop!(
+				Registry::apply(
+					applicant(OUTSIDER),
+					ApplicantRole::Patient,
+					HOSPITAL,
+					commitment(OUTSIDER),
+					key(OUTSIDER),
+					claimed_block,
+					nonce
+				),
+				Error::<Test>::InsufficientProofOfWork
+			);
+		}
+	});
+}
+
+#[test]
+fn withdrawing_frees_the_expiry_slot_and_the_hospitals_count() {
+	new_test_ext(|| {
+		assert_ok!(apply(OUTSIDER, ApplicantRole::Patient, HOSPITAL));
+		let expires_at = 1 + APPLICATION_LIFETIME;
+		assert_eq!(crate::ApplicationExpiries::<Test>::get(expires_at).len(), 1);
+		assert_eq!(crate::PendingApplicationCount::<Test>::get(HOSPITAL), 1);
+		assert_ok!(Registry::withdraw_application(applicant(OUTSIDER)));
+		assert!(crate::ApplicationExpiries::<Test>::get(expires_at).is_empty());
+		assert_eq!(crate::PendingApplicationCount::<Test>::get(HOSPITAL), 0);
+	});
+}
+
+#[test]
+fn a_hospital_holds_only_so_many_pending_applications() {
+	new_test_ext(|| {
+		let applicants: Vec<u64> = (200..200 + u64::from(MAX_PENDING_PER_HOSPITAL)).collect();
+		for (i, who) in applicants.iter().enumerate() {
+			// Within the per-block cap: a block at a time.
+			run_to_block(2 + i as u64);
+			assert_ok!(apply(*who, ApplicantRole::Patient, HOSPITAL));
+		}
+		run_to_block(2 + applicants.len() as u64);
+		assert_noop!(
+			apply(OUTSIDER, ApplicantRole::Patient, HOSPITAL),
+			Error::<Test>::HospitalApplicationsFull
+		);
+		// Another hospital is still open.
+		assert_ok!(apply(OUTSIDER, ApplicantRole::Patient, OTHER_HOSPITAL));
 	});
 }

@@ -9,5 +9,6 @@ mod genesis;
 mod organisations;
 mod patient;
 mod profile;
+mod quota;
 mod refusals;
 mod status;

@@ -155,9 +155,11 @@ fn a_patient_deregisters_cleanly() {
 		assert_eq!(System::providers(&PATIENT), 1);
 		assert_ok!(Registry::deregister(signed(PATIENT)));
 		assert!(!Members::<Test>::contains_key(PATIENT));
-		// No provider left: the account is gone from System too.
+		// No provider left, but the account and its nonce stay: a transaction it signed
+		// while a member can never be replayed after it comes back.
 		assert_eq!(System::providers(&PATIENT), 0);
-		assert!(!frame_system::Account::<Test>::contains_key(PATIENT));
+		assert_eq!(System::sufficients(&PATIENT), 1);
+		assert!(frame_system::Account::<Test>::contains_key(PATIENT));
 		assert_eq!(last_event(), Event::PatientDeregistered { patient: PATIENT }.into());
 	});
 }

@@ -67,6 +67,7 @@ fn apply_call(who: u64, hospital: u64, nonce: u64) -> RuntimeCall {
 		hospital,
 		profile_commitment: commitment(who),
 		encryption_key: key(who),
+		pow_block: pow_block(),
 		pow_nonce: nonce,
 	}
 	.into()
