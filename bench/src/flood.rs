@@ -83,7 +83,9 @@ pub fn run(
 				let reason = reason
 					.split("Custom error: ")
 					.nth(1)
-					.map(|code| format!("custom {}", code.trim_matches(|c: char| !c.is_ascii_digit())))
+					.map(|code| {
+						format!("custom {}", code.trim_matches(|c: char| !c.is_ascii_digit()))
+					})
 					.unwrap_or(reason);
 				*report.refused.entry(reason).or_default() += 1;
 				// The budget is spent (or a nonce is ahead): a block later, try again

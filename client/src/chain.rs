@@ -141,11 +141,10 @@ impl Chain {
 	/// The number and hash of the last finalized block.
 	pub async fn finalized_block(&self) -> Result<(u32, Hash), Error> {
 		let hash = self.legacy.chain_get_finalized_head().await?;
-		let header = self
-			.legacy
-			.chain_get_header(Some(hash))
-			.await?
-			.ok_or_else(|| Error::Chain("the node has no header for its finalized head".into()))?;
+		let header =
+			self.legacy.chain_get_header(Some(hash)).await?.ok_or_else(|| {
+				Error::Chain("the node has no header for its finalized head".into())
+			})?;
 		let number = u32::try_from(header.number)
 			.map_err(|_| Error::Chain("a block number beyond u32".into()))?;
 		Ok((number, Hash::from(hash.0)))
@@ -248,9 +247,10 @@ fn name_refusal(metadata: &subxt::metadata::Metadata, message: String) -> String
 		.and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
 		.and_then(|digits| digits.parse::<u8>().ok());
 	let variant = code.and_then(|code| {
-		metadata.pallet_by_name("Registry")?.error_variant_by_index(code).map(|variant| {
-			format!("Registry::{}: {}", variant.name, variant.docs().join(" "))
-		})
+		metadata
+			.pallet_by_name("Registry")?
+			.error_variant_by_index(code)
+			.map(|variant| format!("Registry::{}: {}", variant.name, variant.docs.join(" ")))
 	});
 	match variant {
 		Some(named) => format!("{message} ({named})"),

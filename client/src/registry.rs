@@ -183,14 +183,7 @@ pub async fn apply(
 	let call = dynamic::tx(
 		"Registry",
 		"apply",
-		(
-			Static(role),
-			account_arg(hospital),
-			profile_commitment.0,
-			encryption_key,
-			block,
-			nonce,
-		),
+		(Static(role), account_arg(hospital), profile_commitment.0, encryption_key, block, nonce),
 	);
 	chain.submit(who, call, progress).await?;
 	Ok(())

@@ -12,7 +12,7 @@
 //!   which reads the records; the old account gets nothing.
 
 use ehr_client::{
-	chain::{account_arg, Chain, Progress, Static},
+	chain::{account_arg, Chain, Progress},
 	consent::{self, ScopeArg},
 	fhir::{self, SeedRecord},
 	keys::Identity,

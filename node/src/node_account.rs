@@ -9,6 +9,7 @@
 use crate::service::{FullClient, FullPool};
 use codec::Decode;
 use ehr_primitives::{registry::Role, AccountId, Hash};
+use ehr_runtime::signing::{Lifetime, MORTAL_PERIOD};
 use futures::StreamExt;
 use sc_client_api::StorageProvider;
 use sc_transaction_pool_api::{
@@ -18,7 +19,6 @@ use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
 use sp_core::{crypto::KeyTypeId, sr25519, storage::StorageKey};
 use sp_keystore::{Keystore, KeystorePtr};
-use ehr_runtime::signing::{Lifetime, MORTAL_PERIOD};
 use std::{pin::Pin, sync::Arc, time::Duration};
 
 /// The keystore key type of a node's service account.
@@ -154,11 +154,8 @@ impl NodeAccount {
 			let best = info.best_hash;
 			let remembered = if attempt == 0 { *next_nonce } else { None };
 			let nonce = self.nonce(best, remembered)?;
-			let lifetime = Lifetime::Mortal {
-				period: MORTAL_PERIOD,
-				number: info.best_number,
-				hash: best,
-			};
+			let lifetime =
+				Lifetime::Mortal { period: MORTAL_PERIOD, number: info.best_number, hash: best };
 			let transaction = ehr_runtime::signing::signed_transaction_with(
 				self.public,
 				call.clone(),

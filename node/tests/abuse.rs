@@ -58,8 +58,10 @@ fn a_patient_cannot_flood_the_pool_beyond_its_budget() {
 	let (_network, rpc, genesis) = dev_node("abuse-flood");
 	let charlie = Charlie.pair();
 	for nonce in 0..PATIENT_TRANSACTIONS {
-		rpc.submit_extrinsic(&signed_transaction(&charlie, profile_update(nonce), nonce, genesis).encode())
-			.unwrap_or_else(|e| panic!("transaction {nonce} within the budget refused: {e}"));
+		rpc.submit_extrinsic(
+			&signed_transaction(&charlie, profile_update(nonce), nonce, genesis).encode(),
+		)
+		.unwrap_or_else(|e| panic!("transaction {nonce} within the budget refused: {e}"));
 	}
 	// One more than the budget: refused, whatever its nonce.
 	let over = signed_transaction(

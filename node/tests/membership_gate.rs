@@ -93,7 +93,9 @@ fn outsiders_are_refused_until_a_hospital_activates_them() {
 	// 4. Now Ferdie transacts, with the first nonce of a new account: the calls of a
 	// patient, not remarks (`CallNotForRole`, error 35).
 	let refused = rpc
-		.submit_extrinsic(&signed_transaction(&Ferdie.pair(), remark(b"hello"), 0, genesis).encode())
+		.submit_extrinsic(
+			&signed_transaction(&Ferdie.pair(), remark(b"hello"), 0, genesis).encode(),
+		)
 		.expect_err("a member's remark is refused");
 	assert_eq!(custom_code(refused), "\"Custom error: 35\"");
 	let update: RuntimeCall = RegistryCall::update_profile {

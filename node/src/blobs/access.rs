@@ -180,8 +180,8 @@ impl BlobService {
 		if !matches!(role, Ok(Ok(Role::Doctor))) {
 			return Err(AccessError::NotAWriter(request.author.to_string()));
 		}
-		let blob =
-			hex::decode(hex).map_err(|e| AccessError::Malformed(format!("blob is not hex: {e}")))?;
+		let blob = hex::decode(hex)
+			.map_err(|e| AccessError::Malformed(format!("blob is not hex: {e}")))?;
 		if request.sha256 != sp_io::hashing::sha2_256(&blob) {
 			return Err(AccessError::Malformed(
 				"the blob's SHA-256 is not the sha256 the request signs".into(),

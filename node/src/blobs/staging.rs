@@ -49,7 +49,11 @@ impl StagingLedger {
 		let entries = puts.entry(author.clone()).or_default();
 		let staged: u64 = entries.iter().map(|(_, bytes)| bytes).sum();
 		if staged.saturating_add(size) > self.quota {
-			return Err(AuthorStagingFull { author: author.to_string(), staged, quota: self.quota });
+			return Err(AuthorStagingFull {
+				author: author.to_string(),
+				staged,
+				quota: self.quota,
+			});
 		}
 		entries.push_back((now, size));
 		Ok(())

@@ -81,7 +81,11 @@ impl<T: Config> Pallet<T> {
 
 	/// The grants `patient` has given, with whether each holds now: from the `from`-th,
 	/// at most `limit` (and `MaxPageSize`).
-	pub fn grants_of(patient: &T::AccountId, from: u32, limit: u32) -> Vec<GrantView<T::AccountId>> {
+	pub fn grants_of(
+		patient: &T::AccountId,
+		from: u32,
+		limit: u32,
+	) -> Vec<GrantView<T::AccountId>> {
 		let now = Self::now_ms();
 		let tenure = T::Registry::tenure(patient);
 		Grants::<T>::iter_prefix(patient)

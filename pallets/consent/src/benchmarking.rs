@@ -256,8 +256,18 @@ mod benchmarks {
 	#[benchmark]
 	fn expire_requests(n: Linear<0, { T::MaxRequestsPerBlock::get() }>) {
 		let cast = cast::<T>();
-		for _ in 0..n {
-			request::<T>(&cast);
+		// One facility has at most one open request per patient: `n` hospitals ask.
+		for i in 0..n {
+			let facility: T::AccountId = account("facility", i, 0);
+			T::BenchmarkHelper::register(&facility, Role::Hospital, None);
+			Pallet::<T>::do_request_access(
+				facility,
+				cast.patient.clone(),
+				ScopeRequest::AllRecords,
+				Purpose::Treatment,
+				RequestReason::Referral,
+			)
+			.expect("request");
 		}
 		let expiry =
 			frame_system::Pallet::<T>::block_number().saturating_add(T::RequestLifetime::get());

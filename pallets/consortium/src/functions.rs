@@ -1,6 +1,6 @@
 //! The consortium pallet's logic, called by the thin dispatchables in `lib.rs`.
 
-use crate::pallet::*;
+use crate::{pallet::*, ValidatorKeys};
 use alloc::vec::Vec;
 use ehr_primitives::consortium::{HospitalRegistry, PeerIdBytes};
 use ehr_primitives::registry::{EncryptionKey, ProfileCommitment};

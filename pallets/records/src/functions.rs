@@ -238,7 +238,7 @@ impl<T: Config> Pallet<T> {
 			escrow,
 			None,
 			Self::now_ms(),
-	)?;
+		)?;
 		Self::audit(&patient, &author, AuditAction::RecordDocumented, record, Some(basis));
 		Self::deposit_event(Event::RecordCreated { record, patient, author, hospital, category });
 		Ok(())
@@ -272,7 +272,7 @@ impl<T: Config> Pallet<T> {
 			escrow,
 			Some((previous, &anchor)),
 			Self::now_ms(),
-	)?;
+		)?;
 		Self::audit(&patient, &author, AuditAction::RecordDocumented, record, Some(basis));
 		Self::deposit_event(Event::RecordAmended {
 			record,
@@ -408,7 +408,8 @@ impl<T: Config> Pallet<T> {
 	fn claim_content(patient: &T::AccountId, digest: &[u8; 32]) -> Result<(), Error<T>> {
 		ensure!(!ErasedContent::<T>::contains_key(digest), Error::<T>::ContentErased);
 		ContentUses::<T>::try_mutate(digest, |uses| {
-			let uses = uses.get_or_insert_with(|| ContentUse { patient: patient.clone(), records: 0 });
+			let uses =
+				uses.get_or_insert_with(|| ContentUse { patient: patient.clone(), records: 0 });
 			ensure!(&uses.patient == patient, Error::<T>::ContentOfAnotherPatient);
 			uses.records = uses.records.saturating_add(1);
 			Ok(())

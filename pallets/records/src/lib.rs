@@ -215,8 +215,7 @@ pub mod pallet {
 	/// Which patient's records use each content (by the ciphertext's SHA-256), and how
 	/// many: no other patient's record may anchor it.
 	#[pallet::storage]
-	pub type ContentUses<T: Config> =
-		StorageMap<_, Identity, [u8; 32], ContentUse<T::AccountId>>;
+	pub type ContentUses<T: Config> = StorageMap<_, Identity, [u8; 32], ContentUse<T::AccountId>>;
 
 	/// Contents their patients erased (by the ciphertext's SHA-256): never anchored again.
 	#[pallet::storage]

@@ -61,6 +61,8 @@ impl pallet_ehr_registry::Config for Test {
 	type Recovery = ();
 	type Policy = ();
 	type QuotaWindow = frame_support::traits::ConstU64<1>;
+	type PowTicketLifetime = frame_support::traits::ConstU64<10>;
+	type MaxPendingApplicationsPerHospital = ConstU32<100>;
 	type MaxPredecessors = ConstU32<4>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]

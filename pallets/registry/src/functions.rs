@@ -201,7 +201,8 @@ impl<T: Config> Pallet<T> {
 		Self::ensure_valid_keys(profile_commitment, encryption_key)?;
 		Self::ensure_active_hospital(hospital)?;
 		ensure!(
-			PendingApplicationCount::<T>::get(hospital) < T::MaxPendingApplicationsPerHospital::get(),
+			PendingApplicationCount::<T>::get(hospital)
+				< T::MaxPendingApplicationsPerHospital::get(),
 			Error::<T>::HospitalApplicationsFull
 		);
 		// The ticket names a recent block: it was worked for now, and is worth nothing
@@ -334,7 +335,9 @@ impl<T: Config> Pallet<T> {
 
 	/// Removes a pending application (withdrawn, answered or expired) and frees its
 	/// place in its expiry queue and in its hospital's count.
-	fn drop_application(applicant: &T::AccountId) -> Option<Application<T::AccountId, BlockNumberFor<T>>> {
+	fn drop_application(
+		applicant: &T::AccountId,
+	) -> Option<Application<T::AccountId, BlockNumberFor<T>>> {
 		let application = Applications::<T>::take(applicant)?;
 		ApplicationExpiries::<T>::mutate_exists(application.expires_at, |queue| {
 			if let Some(entries) = queue {

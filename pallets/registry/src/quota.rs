@@ -107,9 +107,11 @@ impl<T: Config> Pallet<T> {
 	/// What `who` submitted in the current window.
 	pub fn usage_now(who: &T::AccountId) -> Usage<BlockNumberFor<T>> {
 		let window = Self::quota_window(frame_system::Pallet::<T>::block_number());
-		QuotaUsage::<T>::get(who)
-			.filter(|usage| usage.window == window)
-			.unwrap_or(Usage { window, transactions: 0, bytes: 0 })
+		QuotaUsage::<T>::get(who).filter(|usage| usage.window == window).unwrap_or(Usage {
+			window,
+			transactions: 0,
+			bytes: 0,
+		})
 	}
 
 	/// The quota of `who`'s role, if it is a member.
@@ -180,7 +182,8 @@ where
 		let signer = origin.as_system_origin_signer().cloned();
 		let (mut validity, val, origin) =
 			self.0.validate(origin, call, info, len, (), inherited_implication, source)?;
-		let Some((who, quota)) = signer.and_then(|who| Pallet::<T>::quota_of(&who).map(|q| (who, q)))
+		let Some((who, quota)) =
+			signer.and_then(|who| Pallet::<T>::quota_of(&who).map(|q| (who, q)))
 		else {
 			return Ok((validity, val, origin));
 		};
@@ -211,8 +214,7 @@ where
 		if let Some(who) = origin.as_system_origin_signer() {
 			if let Some(quota) = Pallet::<T>::quota_of(who) {
 				let mut used = Pallet::<T>::usage_now(who);
-				remaining(quota, &used, len)
-					.ok_or_else(|| refusal::<T>(Error::QuotaExhausted))?;
+				remaining(quota, &used, len).ok_or_else(|| refusal::<T>(Error::QuotaExhausted))?;
 				used.transactions = used.transactions.saturating_add(1);
 				used.bytes = used.bytes.saturating_add(u32::try_from(len).unwrap_or(u32::MAX));
 				QuotaUsage::<T>::insert(who, used);

@@ -212,9 +212,8 @@ impl pallet_ehr_consortium::ValidatorKeys<AccountId> for SessionKeysOfHospitals 
 	fn purge(hospital: &AccountId) {
 		// As the hospital itself would: drops the keys and the consumer reference they
 		// held. A hospital that never set keys has none to drop (`NoKeys`): nothing to do.
-		let _ = pallet_session::Pallet::<Runtime>::purge_keys(RuntimeOrigin::signed(
-			hospital.clone(),
-		));
+		let _ =
+			pallet_session::Pallet::<Runtime>::purge_keys(RuntimeOrigin::signed(hospital.clone()));
 	}
 }
 

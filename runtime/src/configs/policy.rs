@@ -43,7 +43,7 @@ impl Contains<RuntimeCall> for NodeCalls {
 }
 
 /// The dispatch filter for every origin but root: no remarks (a remark is free bulk
-/// storage, reachable otherwise through `recovery.as_recovered`). Benchmark builds keep
+/// storage, reachable otherwise through `recovery.controlInheritedAccount`). Benchmark builds keep
 /// them: the node's overhead benchmark measures an empty remark.
 pub struct NoRemarks;
 
@@ -74,9 +74,9 @@ impl pallet_ehr_registry::TransactionPolicy<RuntimeCall> for EhrPolicy {
 			// Validator keys, council, consortium and the bootstrap admin: hospitals'.
 			(Role::Hospital, _) => true,
 			(_, Session(_) | Council(_) | Consortium(_) | Sudo(_)) => false,
-			// A rescuer acts for the account it recovered in members' pallets only (not,
+			// An inheritor acts for the account it recovered in members' pallets only (not,
 			// e.g., setting session keys that would make it unremovable).
-			(_, Recovery(pallet_recovery::Call::as_recovered { call, .. })) => {
+			(_, Recovery(pallet_recovery::Call::control_inherited_account { call, .. })) => {
 				matches!(**call, Registry(_) | Consent(_) | Records(_))
 			}
 			// Members' own pallets check each call's origin further.
@@ -89,7 +89,9 @@ impl pallet_ehr_registry::TransactionPolicy<RuntimeCall> for EhrPolicy {
 		matches!(
 			call,
 			RuntimeCall::Consent(
-				Consent::revoke { .. } | Consent::remove_guardian { .. } | Consent::deny_request { .. }
+				Consent::revoke { .. }
+					| Consent::remove_guardian { .. }
+					| Consent::deny_request { .. }
 			)
 		)
 	}

@@ -120,13 +120,16 @@ fn a_node_cannot_record_a_read_the_chain_would_refuse() {
 #[test]
 fn the_trail_is_paged() {
 	new_test_ext(|| {
-		for _ in 0..(MAX_PAGE + 5) {
+		// Alternating purposes: each read is an entry of its own (a repeat would be counted
+		// in the one before).
+		for i in 0..(MAX_PAGE + 5) {
+			let purpose = if i % 2 == 0 { Purpose::Treatment } else { Purpose::Operations };
 			assert_ok!(Consent::record_access(
 				signed(NODE),
 				PATIENT,
 				PATIENT,
 				AccessTarget::History,
-				Purpose::Treatment
+				purpose
 			));
 		}
 		assert_eq!(AuditLength::<Test>::get(PATIENT), MAX_PAGE + 5);

@@ -158,18 +158,48 @@ fn unanswered_requests_expire() {
 #[test]
 fn requests_per_block_are_bounded() {
 	new_test_ext(|| {
-		for _ in 0..MAX_REQUESTS_PER_BLOCK {
-			request(DOCTOR, Purpose::Treatment);
+		// Three facilities (one slot each: one open request per facility and patient).
+		for who in [DOCTOR, OTHER_DOCTOR, ADMIN] {
+			request(who, Purpose::Treatment);
 		}
 		assert_noop!(
 			Consent::request_access(
-				signed(DOCTOR),
+				signed(INSURER),
 				PATIENT,
 				ScopeRequest::AllRecords,
-				Purpose::Treatment,
-				RequestReason::Other
+				Purpose::Payment,
+				RequestReason::Claim
 			),
 			Error::<Test>::TooManyRequests
 		);
+	});
+}
+
+fn request_to(who: u64, patient: u64) -> sp_runtime::DispatchResult {
+	Consent::request_access(
+		signed(who),
+		patient,
+		ScopeRequest::AllRecords,
+		Purpose::Payment,
+		RequestReason::Claim,
+	)
+}
+
+#[test]
+fn a_facility_has_one_open_request_per_patient_and_a_few_overall() {
+	new_test_ext(|| {
+		assert_ok!(request_to(INSURER, PATIENT));
+		assert_noop!(request_to(INSURER, PATIENT), Error::<Test>::RequestAlreadyOpen);
+		run_to_block(2);
+		assert_ok!(request_to(INSURER, OTHER_PATIENT));
+		run_to_block(3);
+		let next = crate::NextRequestId::<Test>::get();
+		assert_noop!(request_to(INSURER, RELATIVE), Error::<Test>::TooManyOpenRequests);
+		assert_eq!(crate::NextRequestId::<Test>::get(), next);
+		// Another facility is not held back; an answered request frees its place.
+		assert_ok!(request_to(ADMIN, RELATIVE));
+		assert_ok!(Consent::deny_request(signed(PATIENT), PATIENT, 0));
+		assert_eq!(crate::OpenRequestCount::<Test>::get(INSURER), 1);
+		assert_ok!(request_to(INSURER, RELATIVE));
 	});
 }

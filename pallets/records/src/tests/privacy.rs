@@ -83,6 +83,7 @@ fn no_plaintext_reaches_chain_state() {
 			HOSPITAL,
 			commitment,
 			[9; 32],
+			System::block_number() - 1,
 			0
 		));
 		assert_ok!(Registry::activate_patient(signed(ADMIN), newcomer));

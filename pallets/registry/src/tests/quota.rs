@@ -37,7 +37,7 @@ fn gate(who: u64, call: &RuntimeCall, len: usize) -> Result<(), TransactionValid
 }
 
 /// The pool's answer for `who`'s transaction at `nonce`: its priority.
-fn pool(who: u64, nonce: u64, len: usize) -> Result<u64, TransactionValidityError> {
+fn pool(who: u64, nonce: u32, len: usize) -> Result<u64, TransactionValidityError> {
 	let call = remark(1);
 	CheckNonceWithinQuota::<Test>::from(nonce)
 		.validate_only(
@@ -101,7 +101,7 @@ fn assert_ok_suspend(who: u64) {
 #[test]
 fn the_pool_holds_no_more_of_an_account_than_its_budget() {
 	new_test_ext(|| {
-		let budget = u64::from(PATIENT_QUOTA.transactions);
+		let budget = PATIENT_QUOTA.transactions;
 		for nonce in 0..budget {
 			assert!(pool(PATIENT, nonce, 10).is_ok(), "nonce {nonce} within the budget");
 		}
@@ -138,7 +138,10 @@ fn bytes_count_against_the_budget_too() {
 		include(PATIENT, 200).unwrap();
 		// 100 bytes left of 300.
 		assert_eq!(include(PATIENT, 101), Err(code(Error::QuotaExhausted)));
-		assert_eq!(pool(PATIENT, System::account_nonce(PATIENT), 101), Err(code(Error::QuotaExhausted)));
+		assert_eq!(
+			pool(PATIENT, System::account_nonce(PATIENT), 101),
+			Err(code(Error::QuotaExhausted))
+		);
 		assert!(include(PATIENT, 100).is_ok());
 	});
 }
