@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Measures record-write throughput and finality latency: sets up and builds if needed,
 # then `ehr-bench` starts a fresh local consortium on 127.0.0.1 (real ehr-node processes),
-# loads it with record anchors and then with same-sized `system.remark`s, prints the
-# figures and writes them as JSON (and a CSV summary line per run) under bench-results/.
+# loads it with record anchors, prints the figures and writes them as JSON (and a CSV
+# summary line per run) under bench-results/.
 #
 #   scripts/bench.sh                                  4 validators, 500 tx/s, 60 s per load
+#   scripts/bench.sh --flood --rate 150 --senders 64  the same with and without one doctor
+#                                                     flooding the chain (abuse resistance)
 #   scripts/bench.sh --rate 1000 --duration 600       the target: 10 minutes at 1,000/s
 #   scripts/bench.sh --validators 1 --loads records   any `ehr-bench --help` option
 #   scripts/bench.sh --key-release [--releases 200 --escrow-releases 50 --concurrency 8]

@@ -20,6 +20,10 @@
 #       with the proof printed by `node-proof`. The hospital's own key never goes on the node.
 #   scripts/hospital-node.sh node-proof HOSPITAL [--rpc-port RPC] [--base-path DIR]
 #       Prints the node account's registration proof for HOSPITAL (needs the node running).
+#   scripts/hospital-node.sh node-key-proof HOSPITAL [--base-path DIR]
+#       Prints this node's peer id and its network key's proof that it is HOSPITAL's node:
+#       the `node` and `proof` of `consortium.addNode`, which HOSPITAL submits to authorize
+#       a further node of its own (the chain refuses node ids whose keys nobody proved).
 #   scripts/hospital-node.sh custody-key [--base-path DIR]
 #       Creates the hospital's custody key file (once) and prints its public key, which the
 #       hospital registers as its encryption key (`ehr hospital set-custody-key`). Copy the
@@ -33,7 +37,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
 command="${1:-}"
-[ -n "$command" ] || die "usage: $0 keys|start|session-keys|node-account|node-proof|custody-key|verify ... (see the header of this script)"
+[ -n "$command" ] || die "usage: $0 keys|start|session-keys|node-account|node-proof|node-key-proof|custody-key|verify ... (see the header of this script)"
 shift
 
 base_path="$EHR_ROOT/data/hospital"
@@ -165,6 +169,11 @@ print("proof: " + answer["result"]["proof"])'
     [ -x "$EHR_CLI_BIN" ] || ehr_build_node
     EHR_SURI="$(cat "$phrase_file")" "$EHR_CLI_BIN" --node "ws://127.0.0.1:$rpc_port" \
       registration-proof --role node --hospital "$account"
+    ;;
+  node-key-proof)
+    [ -n "$account" ] || die "node-key-proof needs the HOSPITAL account"
+    [ -f "$base_path/node-key" ] || die "no node key in $base_path: run '$0 keys' first"
+    "$(node_bin)" node-key-proof --node-key-file "$base_path/node-key" --hospital "$account"
     ;;
   custody-key)
     key_file="$base_path/custody.key"

@@ -7,12 +7,9 @@
 
 use crate::load::record_call;
 use codec::Encode;
-use ehr_runtime::{
-	signing::{signed_transaction_for, Lifetime},
-	AccountId, Nonce,
-};
+use ehr_runtime::{signing::signed_transaction_for, AccountId, Nonce};
 use ehr_testnet::RpcClient;
-use sp_core::{sr25519, Pair, H256};
+use sp_core::{crypto::Ss58Codec, sr25519, Pair, H256};
 use std::{
 	sync::{
 		atomic::{AtomicBool, Ordering},
@@ -61,14 +58,10 @@ pub fn run(
 	let mut report = FloodReport::default();
 	let mut sizes = Vec::new();
 	let mut nonce = first;
+	// One lifetime for the whole flood (valid 80 minutes): a request per transaction is
+	// all the flooder spends on the node besides the submission itself.
+	let lifetime = crate::mortal(&rpc)?;
 	while !stop.load(Ordering::Relaxed) {
-		let (number, head) = rpc.finalized_head().map_err(|e| e.to_string())?;
-		let hash = sp_core::bytes::from_hex(&head)
-			.ok()
-			.filter(|raw| raw.len() == 32)
-			.map(|raw| H256::from_slice(&raw))
-			.ok_or_else(|| format!("a block hash that is not 32 bytes of hex: {head}"))?;
-		let lifetime = Lifetime::Mortal { period: 256, number, hash };
 		let call = record_call(patient.clone(), u64::MAX, u64::from(nonce));
 		let xt = signed_transaction_for(&doctor, call, nonce, genesis, lifetime).encode();
 		report.attempted += 1;
@@ -88,10 +81,13 @@ pub fn run(
 					})
 					.unwrap_or(reason);
 				*report.refused.entry(reason).or_default() += 1;
-				// The budget is spent (or a nonce is ahead): a block later, try again
-				// from the chain's nonce.
+				// The budget is spent (or the pool holds all it allows): a block later,
+				// try again from the next nonce the pool expects.
 				std::thread::sleep(Duration::from_secs(2));
-				nonce = rpc.account_nonce(me.as_ref(), None).map_err(|e| e.to_string())?;
+				let next = rpc
+					.call("system_accountNextIndex", serde_json::json!([me.to_ss58check()]))
+					.map_err(|e| e.to_string())?;
+				nonce = next.as_u64().ok_or("system_accountNextIndex answered no number")? as Nonce;
 				sizes.truncate((nonce - first) as usize);
 			}
 		}

@@ -6,7 +6,10 @@
 use crate::chain::Participants;
 use codec::Encode;
 use ehr_primitives::records::{Category, ContentId, RecordKeys};
-use ehr_runtime::{signing::signed_transaction, Nonce, RuntimeCall};
+use ehr_runtime::{
+	signing::{signed_transaction_for, Lifetime},
+	Nonce, RuntimeCall,
+};
 use jsonrpsee::{core::client::ClientT, rpc_params, ws_client::WsClient};
 use sp_core::{Pair, H256};
 use std::{
@@ -93,6 +96,7 @@ pub fn presign(
 	kind: LoadKind,
 	participants: &Participants,
 	genesis: H256,
+	lifetime: Lifetime,
 	first_nonces: &[Nonce],
 	per_doctor: usize,
 ) -> Vec<Vec<Signed>> {
@@ -108,11 +112,12 @@ pub fn presign(
 						.map(|d| {
 							let queue = (0..per_doctor)
 								.map(|n| {
-									let xt = signed_transaction(
+									let xt = signed_transaction_for(
 										&participants.doctors[d],
 										call(kind, participants, d, n as u64),
 										first_nonces[d] + n as Nonce,
 										genesis,
+										lifetime,
 									)
 									.encode();
 									Signed {
@@ -220,10 +225,23 @@ pub async fn submit(
 	while senders.join_next().await.is_some() {}
 }
 
-/// Sends one transaction; a refusal is logged by reason.
+/// Sends one transaction; a refusal is logged by reason. A node that validated against a
+/// block it had just pruned (a fork losing to finality under load: "State already
+/// discarded") is asked again, as a careful client does: a gap in a sender's nonces would
+/// strand all its later transactions.
 async fn submit_one(client: Arc<WsClient>, tx: Signed, log: Arc<Mutex<SubmitLog>>) {
-	let result: Result<String, _> =
-		client.request("author_submitExtrinsic", rpc_params![tx.hex]).await;
+	let mut result: Result<String, _> =
+		client.request("author_submitExtrinsic", rpc_params![tx.hex.clone()]).await;
+	for _ in 0..5 {
+		match &result {
+			Err(e) if e.to_string().contains("unknown Block") => {
+				tokio::time::sleep(Duration::from_millis(200)).await;
+				result =
+					client.request("author_submitExtrinsic", rpc_params![tx.hex.clone()]).await;
+			}
+			_ => break,
+		}
+	}
 	if let Err(e) = result {
 		let mut log = log.lock().expect("not poisoned");
 		log.sent_at.remove(&tx.hash);

@@ -20,7 +20,10 @@ use chain::{Participants, HOSPITALS};
 use clap::Parser;
 use codec::Encode;
 use ehr_primitives::records::Purpose;
-use ehr_runtime::{signing::signed_transaction, AccountId, Nonce, RuntimeCall};
+use ehr_runtime::{
+	signing::{signed_transaction_for, Lifetime},
+	AccountId, Nonce, RuntimeCall,
+};
 use ehr_testnet::{wait_until, Network, RpcClient};
 use jsonrpsee::ws_client::{WsClient, WsClientBuilder};
 use load::LoadKind;
@@ -169,7 +172,8 @@ fn grant_treatment(
 			expires_at: None,
 		}
 		.into();
-		let xt = signed_transaction(patient, call, nonce_at(&rpc, &me, None)?, genesis);
+		let nonce = nonce_at(&rpc, &me, None)?;
+		let xt = signed_transaction_for(patient, call, nonce, genesis, mortal(&rpc)?);
 		network.nodes[node].rpc().submit_extrinsic(&xt.encode()).map_err(|e| e.to_string())?;
 	}
 	wait_until(
@@ -191,6 +195,19 @@ fn grant_treatment(
 			}
 		},
 	)
+}
+
+/// A lifetime for transactions signed now and submitted over a run: mortal from the
+/// finalized head, valid as long as the chain keeps that block's hash (2,400 blocks, 80
+/// minutes at 2 s).
+pub(crate) fn mortal(rpc: &RpcClient) -> Result<Lifetime, String> {
+	let (number, head) = rpc.finalized_head().map_err(|e| e.to_string())?;
+	let hash = sp_core::bytes::from_hex(&head)
+		.ok()
+		.filter(|raw| raw.len() == 32)
+		.map(|raw| H256::from_slice(&raw))
+		.ok_or_else(|| format!("a block hash that is not 32 bytes of hex: {head}"))?;
+	Ok(Lifetime::Mortal { period: 4_096, number, hash })
 }
 
 async fn connect(network: &Network) -> Result<Vec<Arc<WsClient>>, String> {
@@ -222,7 +239,7 @@ async fn run(
 	let rpc = network.nodes[0].rpc();
 	let per_doctor = (u64::from(args.rate) * args.duration).div_ceil(args.senders as u64) as usize;
 	let signing = Instant::now();
-	let queues = load::presign(kind, participants, genesis, nonces, per_doctor);
+	let queues = load::presign(kind, participants, genesis, mortal(&rpc)?, nonces, per_doctor);
 	// The next run goes on from here, whatever this one's fate on chain: reusing a nonce
 	// still waiting in a pool would make the two runs' transactions replace each other.
 	for nonce in nonces.iter_mut() {

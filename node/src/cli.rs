@@ -67,4 +67,8 @@ pub enum Subcommand {
 	/// with; see docs/keys.md).
 	#[command(subcommand)]
 	CustodyKey(crate::custody::keys::CustodyKeyCmd),
+
+	/// Print this node's peer id and its network key's proof that it is a hospital's node,
+	/// the arguments of `consortium.addNode`.
+	NodeKeyProof(crate::node_key_proof::NodeKeyProofCmd),
 }

@@ -114,6 +114,7 @@ pub fn run() -> sc_cli::Result<()> {
 			runner.sync_run(|config| cmd.run(&config.base_path.config_dir(config.chain_spec.id())))
 		}
 		Some(Subcommand::CustodyKey(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
+		Some(Subcommand::NodeKeyProof(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			let params = service::NodeParams {

@@ -12,6 +12,7 @@ mod command;
 mod consensus;
 mod custody;
 mod node_account;
+mod node_key_proof;
 mod permissioning;
 mod read_limits;
 mod recovery;

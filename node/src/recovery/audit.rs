@@ -4,16 +4,21 @@
 //! (`ehr_runAudit`), the node asks each connected peer, over the request-response
 //! protocol `/<genesis>/ehr/audit/1`, for the hashes of the blocks it finalized at a few
 //! recent heights, and compares them with its own. Peers that disagree with the local
-//! node are reported by peer id. If the local node disagrees with a strict majority of
-//! the peers at a finalized height — which finality makes impossible unless the local
-//! database is corrupt — it raises an alert, marks its database for quarantine and
+//! node are reported by peer id. The majority is counted **per hospital**, not per peer:
+//! each answering peer speaks for the hospital the chain says runs it (the consortium
+//! pallet's authorized nodes), a hospital whose nodes disagree among themselves abstains,
+//! and peers of no hospital are not counted — so one hospital, however many node ids it
+//! authorizes, has one vote. If the local node disagrees with a strict majority (of at
+//! least two hospitals) at a finalized height — which finality makes impossible unless the
+//! local database is corrupt — it raises an alert, marks its database for quarantine and
 //! restarts itself; the start-up check then quarantines the database and the node
-//! resyncs. The last result is kept for `ehr_lastAudit`.
+//! resyncs, unless it quarantined one recently (it backs off, see `quarantine`). The last
+//! result is kept for `ehr_lastAudit`.
 
 use super::{recovery_marker, RecoveryMetrics, LOG_TARGET};
 use crate::service::FullClient;
 use codec::{Decode, Encode};
-use ehr_primitives::{opaque::Block, Hash};
+use ehr_primitives::{opaque::Block, AccountId, Hash};
 use futures::{
 	channel::{mpsc, oneshot},
 	future::{join_all, select, Either},
@@ -99,11 +104,13 @@ pub struct Judgement {
 	pub verdict: Verdict,
 }
 
-/// Compares the local finalized hashes at `heights` with the peers' answers.
-pub fn judge(
+/// Compares the local finalized hashes at `heights` with the peers' answers, counting one
+/// vote per hospital (`hospital_of` each peer; peers of no hospital do not vote).
+pub fn judge<H: Eq + std::hash::Hash>(
 	heights: &[u32],
 	local: &[Hash],
 	answers: &[(PeerId, Option<AuditResponse>)],
+	hospital_of: &HashMap<PeerId, H>,
 ) -> Judgement {
 	let mut judgement = Judgement {
 		agreeing: vec![],
@@ -130,15 +137,29 @@ pub fn judge(
 	}
 	let mut compared = false;
 	for (i, (height, ours)) in heights.iter().zip(local).enumerate() {
-		let mut counts: HashMap<Hash, usize> = HashMap::new();
-		let mut answered = 0usize;
-		for (_, answer) in answers {
+		// Each hospital's vote: the hash all its answering nodes gave, or none if they
+		// disagree among themselves.
+		let mut votes: HashMap<&H, Option<Hash>> = HashMap::new();
+		for (peer, answer) in answers {
+			let Some(hospital) = hospital_of.get(peer) else { continue };
 			if let Some(Some(hash)) = answer.as_ref().and_then(|a| a.hashes.get(i)) {
-				*counts.entry(*hash).or_default() += 1;
-				answered += 1;
+				votes
+					.entry(hospital)
+					.and_modify(|vote| {
+						if *vote != Some(*hash) {
+							*vote = None
+						}
+					})
+					.or_insert(Some(*hash));
 			}
 		}
-		// A strict majority of at least two peers: one peer alone never decides.
+		let mut counts: HashMap<Hash, usize> = HashMap::new();
+		let mut answered = 0usize;
+		for hash in votes.into_values().flatten() {
+			*counts.entry(hash).or_default() += 1;
+			answered += 1;
+		}
+		// A strict majority of at least two hospitals: one hospital alone never decides.
 		let Some((majority, votes)) = counts.into_iter().max_by_key(|(_, n)| *n) else { continue };
 		if votes < 2 || votes * 2 <= answered {
 			continue;
@@ -302,6 +323,7 @@ impl Auditor {
 			}
 		}))
 		.await;
+		let hospital_of = self.hospitals_of_peers();
 		let judgement = if heights.is_empty() {
 			Judgement {
 				agreeing: vec![],
@@ -317,7 +339,7 @@ impl Auditor {
 				verdict: Verdict::NoPeers,
 			}
 		} else {
-			judge(&heights, &local, &answers)
+			judge(&heights, &local, &answers, &hospital_of)
 		};
 		let action = self.act(&judgement.verdict);
 		if let Some(metrics) = &self.metrics {
@@ -359,6 +381,24 @@ impl Auditor {
 		report
 	}
 
+	/// The hospital of every authorized node, as the local finalized chain says.
+	fn hospitals_of_peers(&self) -> HashMap<PeerId, AccountId> {
+		use ehr_primitives::consortium::ConsortiumApi;
+		use sp_api::ProvideRuntimeApi;
+		let at = self.client.info().finalized_hash;
+		let api = self.client.runtime_api();
+		let hospitals = api.hospitals(at).unwrap_or_default();
+		hospitals
+			.into_iter()
+			.flat_map(|hospital| {
+				let nodes = api.nodes_of(at, hospital.clone()).unwrap_or_default();
+				nodes.into_iter().filter_map(move |node| {
+					PeerId::from_bytes(&node).ok().map(|peer| (peer, hospital.clone()))
+				})
+			})
+			.collect()
+	}
+
 	/// On a local divergence: alert, mark the database for quarantine, restart.
 	fn act(&self, verdict: &Verdict) -> String {
 		let Verdict::LocalDivergence { height } = verdict else { return "none".into() };
@@ -373,6 +413,20 @@ impl Auditor {
 		let Some(database) = &self.database else {
 			return "alert only: the database location is unknown".into();
 		};
+		let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+		let wait = super::quarantine::backoff(database, now);
+		if !wait.is_zero() {
+			log::error!(
+				target: LOG_TARGET,
+				"🚨 not quarantining again so soon after the last quarantine: backing off for \
+				 {} s (a majority that keeps disagreeing may be lying; check the peers)",
+				wait.as_secs()
+			);
+			return format!(
+				"alert only: backing off for {} s after recent quarantines",
+				wait.as_secs()
+			);
+		}
 		let reason = format!("the peers' majority finalized another block at #{height}");
 		if let Err(e) = std::fs::write(recovery_marker(database), &reason) {
 			log::error!(target: LOG_TARGET, "cannot mark the database for recovery: {e}");
@@ -403,6 +457,11 @@ mod tests {
 		})
 	}
 
+	/// Each peer a hospital of its own.
+	fn one_each(peers: &[PeerId]) -> HashMap<PeerId, usize> {
+		peers.iter().enumerate().map(|(i, p)| (*p, i)).collect()
+	}
+
 	#[test]
 	fn agreement_and_minority_peers() {
 		let peers: Vec<PeerId> = (0..4).map(|_| PeerId::random()).collect();
@@ -413,7 +472,7 @@ mod tests {
 			(peers[2], answer(&[1, 9])),
 			(peers[3], None),
 		];
-		let judgement = judge(&[10, 9], &local, &answers);
+		let judgement = judge(&[10, 9], &local, &answers, &one_each(&peers));
 		assert_eq!(judgement.verdict, Verdict::Agreed);
 		assert_eq!(judgement.agreeing, vec![peers[0], peers[1]]);
 		assert_eq!(judgement.disagreeing, vec![peers[2]]);
@@ -426,7 +485,7 @@ mod tests {
 		let local = [Hash::repeat_byte(7), Hash::repeat_byte(2)];
 		let answers: Vec<_> = peers.iter().map(|p| (*p, answer(&[1, 2]))).collect();
 		assert_eq!(
-			judge(&[10, 9], &local, &answers).verdict,
+			judge(&[10, 9], &local, &answers, &one_each(&peers)).verdict,
 			Verdict::LocalDivergence { height: 10 }
 		);
 	}
@@ -436,9 +495,46 @@ mod tests {
 		let peers: Vec<PeerId> = (0..2).map(|_| PeerId::random()).collect();
 		let local = [Hash::repeat_byte(7)];
 		let lone = vec![(peers[0], answer(&[1]))];
-		assert_eq!(judge(&[10], &local, &lone).verdict, Verdict::NoMajority);
+		assert_eq!(judge(&[10], &local, &lone, &one_each(&peers)).verdict, Verdict::NoMajority);
 		let split = vec![(peers[0], answer(&[1])), (peers[1], answer(&[2]))];
-		assert_eq!(judge(&[10], &local, &split).verdict, Verdict::NoMajority);
+		assert_eq!(judge(&[10], &local, &split, &one_each(&peers)).verdict, Verdict::NoMajority);
+	}
+
+	#[test]
+	fn one_hospital_has_one_vote_however_many_nodes_it_runs() {
+		// A rogue hospital (0) with five node ids against two honest hospitals (1, 2).
+		let peers: Vec<PeerId> = (0..7).map(|_| PeerId::random()).collect();
+		let hospital_of: HashMap<PeerId, u8> = peers
+			.iter()
+			.enumerate()
+			.map(|(i, p)| (*p, if i < 5 { 0 } else { i as u8 - 4 }))
+			.collect();
+		let local = [Hash::repeat_byte(1)];
+		let answers: Vec<_> = peers
+			.iter()
+			.enumerate()
+			.map(|(i, p)| (*p, answer(if i < 5 { &[9] } else { &[1] })))
+			.collect();
+		assert_eq!(judge(&[10], &local, &answers, &hospital_of).verdict, Verdict::Agreed);
+		// Peers of no hospital do not vote at all.
+		let strangers: Vec<_> = (0..5).map(|_| (PeerId::random(), answer(&[9]))).collect();
+		assert_eq!(judge(&[10], &local, &strangers, &hospital_of).verdict, Verdict::NoMajority);
+	}
+
+	#[test]
+	fn a_hospital_whose_nodes_disagree_abstains() {
+		let peers: Vec<PeerId> = (0..4).map(|_| PeerId::random()).collect();
+		let hospital_of: HashMap<PeerId, u8> =
+			[(peers[0], 0), (peers[1], 0), (peers[2], 1), (peers[3], 2)].into_iter().collect();
+		let local = [Hash::repeat_byte(1)];
+		let answers = vec![
+			(peers[0], answer(&[9])),
+			(peers[1], answer(&[1])),
+			(peers[2], answer(&[9])),
+			(peers[3], answer(&[1])),
+		];
+		// Hospital 0 abstains; 1 and 2 split: no majority, nothing quarantined.
+		assert_eq!(judge(&[10], &local, &answers, &hospital_of).verdict, Verdict::NoMajority);
 	}
 
 	#[test]

@@ -13,7 +13,7 @@
 
 pub mod audit;
 pub mod integrity;
-mod quarantine;
+pub(crate) mod quarantine;
 
 use crate::service::{new_partial, Service};
 use prometheus_endpoint::{register, Counter, Gauge, PrometheusError, Registry, U64};
@@ -173,6 +173,9 @@ pub fn open_verified(
 		let kept = quarantine::move_aside(&database, &reason)
 			.map_err(|e| ServiceError::Other(format!("quarantining {database:?}: {e}")))?;
 		log::warn!(target: LOG_TARGET, "🚑 quarantined database kept at {}", kept.display());
+		if let Err(e) = quarantine::prune(&database) {
+			log::warn!(target: LOG_TARGET, "deleting old quarantined databases failed: {e}");
+		}
 		let _ = std::fs::remove_file(&marker);
 		if let Some(metrics) = metrics {
 			metrics.quarantines.inc();

@@ -7,6 +7,9 @@ use frame_benchmarking::v2::*;
 use frame_support::traits::{EnsureOrigin, Get};
 use frame_system::RawOrigin;
 
+/// The key type of the benchmark's node keys in its keystore.
+const NODE_KEY: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"ehrn");
+
 fn peer(seed: u32) -> Vec<u8> {
 	let mut id = alloc::vec![0x00, 0x24, 0x08, 0x01, 0x12, 0x20];
 	id.extend(seed.to_le_bytes());
@@ -74,9 +77,17 @@ mod benchmarks {
 	#[benchmark]
 	fn add_node() {
 		let hospital = hospitals::<T>(Hospitals::<T>::get().len() as u32 + 1);
+		// A node key in the benchmark's keystore, and its proof.
+		let key = sp_io::crypto::ed25519_generate(NODE_KEY, Some(b"//ehr-benchmark-node".to_vec()));
+		let mut node = alloc::vec![0x00, 0x24, 0x08, 0x01, 0x12, 0x20];
+		node.extend(key.0);
+		let payload = ehr_primitives::consortium::node_key_payload(&hospital, &node);
+		let proof = sp_io::crypto::ed25519_sign(NODE_KEY, &key, &payload)
+			.expect("the benchmark keystore signs with its key")
+			.0;
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(hospital), peer(7_777));
+		_(RawOrigin::Signed(hospital), node, proof);
 
 		assert!(NodeOwners::<T>::iter().count() > 0);
 	}

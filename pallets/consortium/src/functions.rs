@@ -2,7 +2,7 @@
 
 use crate::{pallet::*, ValidatorKeys};
 use alloc::vec::Vec;
-use ehr_primitives::consortium::{HospitalRegistry, PeerIdBytes};
+use ehr_primitives::consortium::{ed25519_key_of_peer, HospitalRegistry, PeerIdBytes};
 use ehr_primitives::registry::{EncryptionKey, ProfileCommitment};
 use frame_support::{ensure, pallet_prelude::*, traits::ChangeMembers};
 use sp_runtime::DispatchResult;
@@ -102,8 +102,25 @@ impl<T: Config> Pallet<T> {
 		Departing::<T>::put(BoundedVec::truncate_from(departing));
 	}
 
-	fn ensure_hospital(who: &T::AccountId) -> DispatchResult {
+	pub(crate) fn ensure_hospital(who: &T::AccountId) -> DispatchResult {
 		ensure!(Hospitals::<T>::get().binary_search(who).is_ok(), Error::<T>::NotInConsortium);
+		Ok(())
+	}
+
+	/// Checks that `proof` is `node`'s own key's signature agreeing to be `hospital`'s.
+	pub(crate) fn ensure_node_key_proven(
+		hospital: &T::AccountId,
+		node: &[u8],
+		proof: &[u8; 64],
+	) -> Result<(), Error<T>> {
+		let key = ed25519_key_of_peer(node).ok_or(Error::<T>::NotAnEd25519PeerId)?;
+		let payload = ehr_primitives::consortium::node_key_payload(hospital, node);
+		let signature = sp_core::ed25519::Signature::from_raw(*proof);
+		let public = sp_core::ed25519::Public::from_raw(key);
+		ensure!(
+			sp_io::crypto::ed25519_verify(&signature, &payload, &public),
+			Error::<T>::BadNodeKeyProof
+		);
 		Ok(())
 	}
 

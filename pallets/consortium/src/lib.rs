@@ -193,6 +193,10 @@ pub mod pallet {
 		NotNodeOwner,
 		/// A hospital keeps at least one authorized node.
 		LastNode,
+		/// Only Ed25519 peer ids can prove that their key agreed to join (`add_node`).
+		NotAnEd25519PeerId,
+		/// The proof is not the node key's signature of the hospital and peer id.
+		BadNodeKeyProof,
 	}
 
 	#[pallet::call]
@@ -221,11 +225,21 @@ pub mod pallet {
 			Self::do_remove(hospital)
 		}
 
-		/// Authorize another node of the calling hospital (e.g. an archive or RPC node).
+		/// Authorize another node of the calling hospital (e.g. an archive or RPC node):
+		/// `node` is an Ed25519 peer id, and `proof` the node key's signature of
+		/// [`ehr_primitives::consortium::node_key_payload`] (`ehr-node node-key-proof`
+		/// prints it), so that no hospital can authorize node ids whose keys it does not
+		/// hold (and so vote more than once in the nodes' peer audit).
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::add_node())]
-		pub fn add_node(origin: OriginFor<T>, node: PeerIdBytes) -> DispatchResult {
+		pub fn add_node(
+			origin: OriginFor<T>,
+			node: PeerIdBytes,
+			proof: [u8; 64],
+		) -> DispatchResult {
 			let hospital = ensure_signed(origin)?;
+			Self::ensure_hospital(&hospital)?;
+			Self::ensure_node_key_proven(&hospital, &node, &proof)?;
 			Self::do_add_node(hospital, node)
 		}
 

@@ -123,6 +123,36 @@ pub fn peer(seed: u8) -> Vec<u8> {
 	id
 }
 
+/// The network key of a node made from `seed`.
+pub fn node_key(seed: u8) -> sp_core::ed25519::Pair {
+	use sp_core::Pair;
+	sp_core::ed25519::Pair::from_seed(&[seed; 32])
+}
+
+/// The Ed25519 peer id of the node with key `node_key(seed)`.
+pub fn node_peer(seed: u8) -> Vec<u8> {
+	use sp_core::Pair;
+	let mut id = vec![0x00, 0x24, 0x08, 0x01, 0x12, 0x20];
+	id.extend(node_key(seed).public().0);
+	id
+}
+
+/// The proof that node `seed`'s key agrees to be `hospital`'s.
+pub fn node_proof(hospital: u64, seed: u8) -> [u8; 64] {
+	use sp_core::Pair;
+	let payload = ehr_primitives::consortium::node_key_payload(&hospital, &node_peer(seed));
+	node_key(seed).sign(&payload).0
+}
+
+/// `hospital` authorizes node `seed`, with the node key's proof.
+pub fn add_node(hospital: u64, seed: u8) -> sp_runtime::DispatchResult {
+	Consortium::add_node(
+		RuntimeOrigin::signed(hospital),
+		node_peer(seed),
+		node_proof(hospital, seed),
+	)
+}
+
 /// Four founding hospitals (one with a doctor), each with one node.
 pub fn build() -> sp_io::TestExternalities {
 	let mut members: Vec<_> =
@@ -138,6 +168,10 @@ pub fn build() -> sp_io::TestExternalities {
 	.build_storage()
 	.expect("valid genesis");
 	let mut ext = sp_io::TestExternalities::new(storage);
+	// The benchmarks make node keys in a keystore, as they do on a real node.
+	ext.register_extension(sp_keystore::KeystoreExt::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	));
 	ext.execute_with(|| System::set_block_number(1));
 	ext
 }
