@@ -50,11 +50,12 @@ fn applied<T: Config>(who: &T::AccountId, role: ApplicantRole, hospital: &T::Acc
 	.expect("application");
 }
 
-/// A block a proof-of-work ticket may name: the previous one.
+/// A block a proof-of-work ticket may name: the previous one (the chain is moved past
+/// genesis if it is not).
 fn ticket_block<T: Config>() -> BlockNumberFor<T> {
 	let now = frame_system::Pallet::<T>::block_number().max(One::one());
-	frame_system::Pallet::<T>::set_block_number(now.saturating_add(One::one()));
-	now
+	frame_system::Pallet::<T>::set_block_number(now);
+	now.saturating_sub(One::one())
 }
 
 fn member<T: Config>(
