@@ -229,7 +229,9 @@ impl Chain {
 				}
 				TransactionStatus::Invalid { message }
 				| TransactionStatus::Dropped { message }
-				| TransactionStatus::Error { message } => return Err(Error::Refused(message)),
+				| TransactionStatus::Error { message } => {
+					return Err(Error::Refused(name_refusal(&metadata, message)))
+				}
 				_ => {}
 			}
 		}
@@ -241,8 +243,10 @@ impl Chain {
 /// (the membership gate and the quota refuse with the index of a registry `Error`), as the
 /// runtime's metadata names and documents it.
 fn name_refusal(metadata: &subxt::metadata::Metadata, message: String) -> String {
-	let code = message
-		.split("Custom error: ")
+	// Nodes say "Custom error: 37", subxt "custom error: 37".
+	let lower = message.to_ascii_lowercase();
+	let code = lower
+		.split("custom error: ")
 		.nth(1)
 		.and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
 		.and_then(|digits| digits.parse::<u8>().ok());
