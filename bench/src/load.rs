@@ -40,6 +40,65 @@ pub struct Signed {
 	pub hex: String,
 	/// Its place in its sender's queue (0 for the first, whatever the nonce).
 	pub index: u32,
+	pub nonce: Nonce,
+}
+
+/// What a careful client keeps to sign a transaction again: the pool refuses a
+/// transaction by its hash after a validation against a block it had just pruned (a fork
+/// losing to finality under load: "unknown Block", then "temporarily banned"). The same
+/// call at the same nonce with another lifetime is a new hash; a client that gave up
+/// instead would strand all its later nonces.
+pub struct Resigner {
+	kind: LoadKind,
+	doctors: Vec<sp_core::sr25519::Pair>,
+	patients: Vec<ehr_runtime::AccountId>,
+	genesis: H256,
+	lifetime: Lifetime,
+}
+
+/// Times a submission is signed again before it counts as refused.
+const RESIGNS: u32 = 3;
+
+impl Resigner {
+	pub fn new(
+		kind: LoadKind,
+		participants: &Participants,
+		genesis: H256,
+		lifetime: Lifetime,
+	) -> Self {
+		Self {
+			kind,
+			doctors: participants.doctors.clone(),
+			patients: participants.patients.iter().map(|p| p.public().into()).collect(),
+			genesis,
+			lifetime,
+		}
+	}
+
+	/// `tx` of `doctor`, signed for the `attempt`-th time: the same birth block, a period
+	/// halved per attempt (from 4,096 blocks, so still valid for the whole run).
+	fn resign(&self, doctor: usize, tx: &Signed, attempt: u32) -> Signed {
+		let lifetime = match self.lifetime {
+			Lifetime::Mortal { period, number, hash } => {
+				Lifetime::Mortal { period: (period >> attempt).max(64), number, hash }
+			}
+			Lifetime::Immortal => Lifetime::Immortal,
+		};
+		let record = record_call(self.patients[doctor].clone(), doctor as u64, u64::from(tx.index));
+		let call = match self.kind {
+			LoadKind::Records => record,
+			LoadKind::Remark => remark_like(&record),
+		};
+		let xt =
+			signed_transaction_for(&self.doctors[doctor], call, tx.nonce, self.genesis, lifetime)
+				.encode();
+		Signed {
+			hash: sp_io::hashing::blake2_256(&xt),
+			hex: format!("0x{}", ehr_testnet::hex_encode(&xt)),
+			index: tx.index,
+			nonce: tx.nonce,
+		}
+	}
 }
 
 /// The call doctor `doctor` makes as its `n`-th write of a run.
@@ -112,10 +171,11 @@ pub fn presign(
 						.map(|d| {
 							let queue = (0..per_doctor)
 								.map(|n| {
+									let nonce = first_nonces[d] + n as Nonce;
 									let xt = signed_transaction_for(
 										&participants.doctors[d],
 										call(kind, participants, d, n as u64),
-										first_nonces[d] + n as Nonce,
+										nonce,
 										genesis,
 										lifetime,
 									)
@@ -124,6 +184,7 @@ pub fn presign(
 										hash: sp_io::hashing::blake2_256(&xt),
 										hex: format!("0x{}", ehr_testnet::hex_encode(&xt)),
 										index: n as u32,
+										nonce,
 									}
 								})
 								.collect::<Vec<_>>();
@@ -152,6 +213,8 @@ pub struct SubmitLog {
 	/// Transactions the node refused at submission, by reason.
 	pub refused: BTreeMap<String, u64>,
 	pub refused_hashes: Vec<[u8; 32]>,
+	/// Submissions signed again after a refusal by hash (see [`Resigner`]).
+	pub resigned: u64,
 	pub first_sent: Option<Instant>,
 	pub last_sent: Option<Instant>,
 }
@@ -175,6 +238,7 @@ pub async fn submit(
 	clients: &[Arc<WsClient>],
 	participants: &Participants,
 	queues: Vec<Vec<Signed>>,
+	resigner: Arc<Resigner>,
 	rate: u32,
 	mode: Submission,
 	in_flight: usize,
@@ -190,7 +254,7 @@ pub async fn submit(
 	let mut senders = tokio::task::JoinSet::new();
 	for (doctor, queue) in queues.into_iter().enumerate() {
 		let client = clients[participants.node_of(doctor)].clone();
-		let (permits, log) = (permits.clone(), log.clone());
+		let (permits, log, resigner) = (permits.clone(), log.clone(), resigner.clone());
 		senders.spawn(async move {
 			let mut answers = tokio::task::JoinSet::new();
 			for (k, tx) in queue.into_iter().enumerate() {
@@ -204,7 +268,7 @@ pub async fn submit(
 					log.first_sent = Some(log.first_sent.map_or(now, |first| first.min(now)));
 					log.last_sent = Some(log.last_sent.map_or(now, |last| last.max(now)));
 				}
-				let answer = submit_one(client.clone(), tx, log.clone());
+				let answer = submit_one(client.clone(), doctor, tx, resigner.clone(), log.clone());
 				match mode {
 					Submission::InOrder => {
 						answer.await;
@@ -225,28 +289,41 @@ pub async fn submit(
 	while senders.join_next().await.is_some() {}
 }
 
-/// Sends one transaction; a refusal is logged by reason. A node that validated against a
-/// block it had just pruned (a fork losing to finality under load: "State already
-/// discarded") is asked again, as a careful client does: a gap in a sender's nonces would
-/// strand all its later transactions.
-async fn submit_one(client: Arc<WsClient>, tx: Signed, log: Arc<Mutex<SubmitLog>>) {
-	let mut result: Result<String, _> =
-		client.request("author_submitExtrinsic", rpc_params![tx.hex.clone()]).await;
-	for _ in 0..5 {
-		match &result {
-			Err(e) if e.to_string().contains("unknown Block") => {
-				tokio::time::sleep(Duration::from_millis(200)).await;
-				result =
-					client.request("author_submitExtrinsic", rpc_params![tx.hex.clone()]).await;
-			}
-			_ => break,
-		}
-	}
-	if let Err(e) = result {
+/// Sends one transaction; a refusal is logged by reason. A transaction the node validated
+/// against a block it had just pruned is signed again and sent again (see [`Resigner`]),
+/// keeping its original send time.
+async fn submit_one(
+	client: Arc<WsClient>,
+	doctor: usize,
+	mut tx: Signed,
+	resigner: Arc<Resigner>,
+	log: Arc<Mutex<SubmitLog>>,
+) {
+	let mut attempt = 0;
+	loop {
+		let result: Result<String, _> =
+			client.request("author_submitExtrinsic", rpc_params![tx.hex.clone()]).await;
+		let Err(e) = result else { return };
+		let error = e.to_string();
+		let pruned = error.contains("unknown Block") || error.contains("temporarily banned");
 		let mut log = log.lock().expect("not poisoned");
+		if pruned && attempt < RESIGNS {
+			attempt += 1;
+			let again = resigner.resign(doctor, &tx, attempt);
+			if let Some(sent) = log.sent_at.remove(&tx.hash) {
+				log.sent_at.insert(again.hash, sent);
+			}
+			if let Some(origin) = log.origin.remove(&tx.hash) {
+				log.origin.insert(again.hash, origin);
+			}
+			log.resigned += 1;
+			tx = again;
+			continue;
+		}
 		log.sent_at.remove(&tx.hash);
 		log.refused_hashes.push(tx.hash);
-		*log.refused.entry(reason(&e.to_string())).or_default() += 1;
+		*log.refused.entry(reason(&error)).or_default() += 1;
+		return;
 	}
 }
 

@@ -86,9 +86,10 @@ struct Args {
 	/// and exit: to run `ehr-node benchmark block` on a kept run's database, say.
 	#[arg(long, value_name = "FILE")]
 	write_spec: Option<PathBuf>,
-	/// Run every load twice: as it is, then while one more doctor floods the chain with
-	/// record writes as fast as the chain lets it (see `flood.rs`); print both, the
-	/// ratios, and how much the flooder grew the chain against its budget.
+	/// Run every load twice, each on a consortium started afresh: as it is, then while one
+	/// more doctor floods the chain with record writes as fast as the chain lets it (see
+	/// `flood.rs`); print both, the ratios, and how much the flooder grew the chain against
+	/// its budget.
 	#[arg(long)]
 	flood: bool,
 	/// An extra argument for every node (repeat for more), e.g. `--node-arg=--pool-limit=20000`.
@@ -239,7 +240,9 @@ async fn run(
 	let rpc = network.nodes[0].rpc();
 	let per_doctor = (u64::from(args.rate) * args.duration).div_ceil(args.senders as u64) as usize;
 	let signing = Instant::now();
-	let queues = load::presign(kind, participants, genesis, mortal(&rpc)?, nonces, per_doctor);
+	let lifetime = mortal(&rpc)?;
+	let queues = load::presign(kind, participants, genesis, lifetime, nonces, per_doctor);
+	let resigner = Arc::new(load::Resigner::new(kind, participants, genesis, lifetime));
 	// The next run goes on from here, whatever this one's fate on chain: reusing a nonce
 	// still waiting in a pool would make the two runs' transactions replace each other.
 	for nonce in nonces.iter_mut() {
@@ -288,6 +291,7 @@ async fn run(
 		clients,
 		participants,
 		queues,
+		resigner,
 		args.rate,
 		args.submission,
 		args.in_flight,
@@ -321,6 +325,79 @@ async fn run(
 	Ok((report, flood))
 }
 
+/// The local consortium a run goes to: the nodes, a WebSocket client of each, and the
+/// doctors' next nonces.
+struct Consortium {
+	network: Network,
+	clients: Vec<Arc<WsClient>>,
+	genesis: H256,
+	nonces: Vec<Nonce>,
+}
+
+impl Consortium {
+	/// Starts the validators on a fresh benchmark chain and lets every patient grant.
+	async fn start(args: &Args, participants: &Participants) -> Result<Self, String> {
+		let spec = std::env::temp_dir().join(format!("ehr-bench-{}.json", std::process::id()));
+		chain::write_spec(&args.node, participants, args.stored_anchors, &spec)?;
+		let node_args: Vec<&str> = args.node_args.iter().map(String::as_str).collect();
+		// A node builds its genesis state before it answers: allow for the stored anchors
+		// (measured: well under a millisecond each).
+		let start_timeout = Duration::from_secs(60 + u64::from(args.stored_anchors) / 1000);
+		let network = Network::start_with_timeout(
+			&args.node,
+			"bench",
+			spec.to_str().ok_or("a temp path that is not UTF-8")?,
+			&HOSPITALS[..args.validators],
+			&node_args,
+			start_timeout,
+		);
+		let _ = std::fs::remove_file(&spec);
+		let network = network?;
+		network.wait_all_finalized(1, Duration::from_secs(120))?;
+		eprintln!("[ehr-bench] {} validator(s) finalizing", args.validators);
+		let rpc = network.nodes[0].rpc();
+		let genesis = H256(rpc.genesis_hash().map_err(|e| e.to_string())?);
+		if args.loads.contains(&LoadKind::Records) {
+			grant_treatment(&network, participants, genesis)?;
+			eprintln!(
+				"[ehr-bench] {} patients granted treatment access",
+				participants.patients.len()
+			);
+		}
+		let clients = connect(&network).await?;
+		let nonces = participants
+			.doctors
+			.iter()
+			.map(|d| nonce_at(&rpc, &AccountId::from(d.public()), None))
+			.collect::<Result<Vec<_>, _>>()?;
+		if args.warmup > 0 {
+			eprintln!("[ehr-bench] letting the network settle for {} s", args.warmup);
+			tokio::time::sleep(Duration::from_secs(args.warmup)).await;
+		}
+		Ok(Self { network, clients, genesis, nonces })
+	}
+
+	async fn run(
+		&mut self,
+		args: &Args,
+		kind: LoadKind,
+		participants: &Participants,
+		flooded: bool,
+	) -> Result<(RunReport, Option<flood::FloodReport>), String> {
+		run(
+			args,
+			kind,
+			&self.network,
+			&self.clients,
+			participants,
+			self.genesis,
+			&mut self.nonces,
+			flooded,
+		)
+		.await
+	}
+}
+
 async fn bench(args: Args) -> Result<(), String> {
 	if !(1..=HOSPITALS.len()).contains(&args.validators) {
 		return Err(format!("--validators must be 1 to {}", HOSPITALS.len()));
@@ -334,53 +411,20 @@ async fn bench(args: Args) -> Result<(), String> {
 		eprintln!("[ehr-bench] benchmark chain spec written to {}", path.display());
 		return Ok(());
 	}
-	let spec = std::env::temp_dir().join(format!("ehr-bench-{}.json", std::process::id()));
-	chain::write_spec(&args.node, &participants, args.stored_anchors, &spec)?;
-	let node_args: Vec<&str> = args.node_args.iter().map(String::as_str).collect();
-	// A node builds its genesis state before it answers: allow for the stored anchors
-	// (measured: well under a millisecond each).
-	let start_timeout = Duration::from_secs(60 + u64::from(args.stored_anchors) / 1000);
-	let network = Network::start_with_timeout(
-		&args.node,
-		"bench",
-		spec.to_str().ok_or("a temp path that is not UTF-8")?,
-		&HOSPITALS[..args.validators],
-		&node_args,
-		start_timeout,
-	);
-	let _ = std::fs::remove_file(&spec);
-	let network = network?;
-	network.wait_all_finalized(1, Duration::from_secs(120))?;
-	eprintln!("[ehr-bench] {} validator(s) finalizing", args.validators);
-	let rpc = network.nodes[0].rpc();
-	let genesis = H256(rpc.genesis_hash().map_err(|e| e.to_string())?);
-	if args.loads.contains(&LoadKind::Records) {
-		grant_treatment(&network, &participants, genesis)?;
-		eprintln!("[ehr-bench] {} patients granted treatment access", participants.patients.len());
-	}
-	let clients = connect(&network).await?;
-
-	let mut nonces = participants
-		.doctors
-		.iter()
-		.map(|d| nonce_at(&rpc, &AccountId::from(d.public()), None))
-		.collect::<Result<Vec<_>, _>>()?;
-	if args.warmup > 0 {
-		eprintln!("[ehr-bench] letting the network settle for {} s", args.warmup);
-		tokio::time::sleep(Duration::from_secs(args.warmup)).await;
-	}
 	let mut runs = Vec::new();
 	let mut flooded = Vec::new();
+	let mut consortium = Consortium::start(&args, &participants).await?;
 	for kind in &args.loads {
-		let (report, _) =
-			run(&args, *kind, &network, &clients, &participants, genesis, &mut nonces, false)
-				.await?;
+		let (report, _) = consortium.run(&args, *kind, &participants, false).await?;
 		report.print();
 		if args.flood {
-			eprintln!("[ehr-bench] {kind:?} again, while one doctor floods");
-			let (under_flood, flood) =
-				run(&args, *kind, &network, &clients, &participants, genesis, &mut nonces, true)
-					.await?;
+			// On a consortium of its own, started from the same genesis: a chain that has
+			// just taken a minute of load is slower for a while (its state grew, its
+			// database compacts), which would be charged to the flood.
+			eprintln!("[ehr-bench] {kind:?} again on a fresh consortium, while one doctor floods");
+			drop(consortium);
+			consortium = Consortium::start(&args, &participants).await?;
+			let (under_flood, flood) = consortium.run(&args, *kind, &participants, true).await?;
 			let flood = flood.ok_or("the flooded run had no flooder")?;
 			under_flood.print();
 			let compared = FloodedRun {
@@ -406,9 +450,14 @@ async fn bench(args: Args) -> Result<(), String> {
 				compared.flood.budget_bytes,
 			);
 			flooded.push(compared);
+			if kind != args.loads.last().expect("the loop runs over it") {
+				drop(consortium);
+				consortium = Consortium::start(&args, &participants).await?;
+			}
 		}
 		runs.push(report);
 	}
+	drop(consortium);
 	let rate_of = |kind| runs.iter().find(|r| r.load == kind).map(|r| r.finalized_rate);
 	let ratio = match (rate_of(LoadKind::Records), rate_of(LoadKind::Remark)) {
 		(Some(records), Some(remark)) if remark > 0.0 => Some(records / remark),

@@ -24,6 +24,9 @@ pub struct RunReport {
 	pub accepted: u64,
 	pub refused: u64,
 	pub refused_by_reason: BTreeMap<String, u64>,
+	/// Submissions the node refused by hash ("unknown Block", "temporarily banned") and
+	/// the load generator signed again, as a careful client does.
+	pub resigned: u64,
 	pub finalized: u64,
 	/// Accepted by a node but not finalized when the run ended: lost writes.
 	pub accepted_not_finalized: u64,
@@ -115,6 +118,7 @@ pub fn summarize(
 		accepted,
 		refused,
 		refused_by_reason: log.refused.clone(),
+		resigned: log.resigned,
 		finalized,
 		accepted_not_finalized: accepted.saturating_sub(finalized),
 		lost_by_sender,
@@ -146,8 +150,8 @@ impl RunReport {
 			self.offered, self.target_rate, self.offered_rate, self.duration_s
 		);
 		println!(
-			"accepted     {}   refused {} {:?}",
-			self.accepted, self.refused, self.refused_by_reason
+			"accepted     {}   refused {} {:?}   signed again {}",
+			self.accepted, self.refused, self.refused_by_reason, self.resigned
 		);
 		println!(
 			"finalized    {}   accepted but never finalized {}",
