@@ -4,7 +4,8 @@
 //! decrypts (the patient's client hands the key over), a new version reaches the insurer
 //! through key release, the patient revokes and the insurer is cut off (no blob, no key,
 //! not even of the next version), an erased version's blob leaves every node, and a node's
-//! blobs export for IPFS. (Every grant path with the patient offline, escrow and recovery:
+//! blobs export for IPFS. A blob file altered or deleted on a node's disk comes back from
+//! its peers before anyone reads it (the scrub and the reconciliation). (Every grant path with the patient offline, escrow and recovery:
 //! `key_custody.rs`.)
 
 use ehr_client::{
@@ -16,7 +17,7 @@ use ehr_client::{
 	records, registry, Error,
 };
 use ehr_primitives::records::{AuditAction, Category, ContentId, Purpose, RecordStatus};
-use ehr_testnet::{node_binary, Network};
+use ehr_testnet::{node_binary, Network, LOCAL_VALIDATORS};
 use std::time::Duration;
 
 const FINALITY: Duration = Duration::from_secs(90);
@@ -71,7 +72,10 @@ async fn wait_blob_everywhere(chains: &[Chain], cid: &str, status: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_record_from_writing_to_revocation_and_erasure() {
 	let binary = node_binary().expect("node binary");
-	let network = Network::start_local(&binary, "client-e2e").expect("network starts");
+	// Scrubs and reconciliations every few seconds, to see a damaged blob healed.
+	let blob_checks = ["--blob-scrub-interval=2", "--blob-reconcile-interval=5"];
+	let network = Network::start(&binary, "client-e2e", "local", &LOCAL_VALIDATORS, &blob_checks)
+		.expect("network starts");
 	network.wait_all_finalized(1, FINALITY).expect("the consortium finalizes");
 	// This test's clients pin encryption keys in its own directory.
 	std::env::set_var("EHR_PINS", network.dir.path().join("pins.json"));
@@ -129,6 +133,27 @@ async fn a_record_from_writing_to_revocation_and_erasure() {
 
 	// Every hospital node holds the blob once its anchor is final.
 	wait_blob_everywhere(&chains, &written.cid, "stored").await;
+
+	// Altered on Charlie's disk, deleted from Dave's: both nodes hold the good copy again
+	// (the scrub sets the altered file aside in corrupt/, the reconciliation misses the
+	// other), with nobody asking for it.
+	let blob_file = |node: usize, area: &str| {
+		network.nodes[node].base_path().join("chains/ehr_local/blobs").join(area).join(&written.cid)
+	};
+	let good = std::fs::read(blob_file(0, "objects")).expect("Alice's copy");
+	let mut altered = good.clone();
+	altered[good.len() / 2] ^= 0x40;
+	std::fs::write(blob_file(2, "objects"), &altered).expect("altered on Charlie's disk");
+	std::fs::remove_file(blob_file(3, "objects")).expect("deleted from Dave's disk");
+	let deadline = std::time::Instant::now() + FINALITY;
+	while [2, 3]
+		.iter()
+		.any(|&n| std::fs::read(blob_file(n, "objects")).ok().as_ref() != Some(&good))
+	{
+		assert!(std::time::Instant::now() < deadline, "the damaged copies were not replaced");
+		tokio::time::sleep(Duration::from_millis(500)).await;
+	}
+	assert_eq!(std::fs::read(blob_file(2, "corrupt")).expect("set aside"), altered);
 
 	// A blob that does not match the anchor is refused before decryption.
 	let served =

@@ -117,23 +117,37 @@ pub fn run() -> sc_cli::Result<()> {
 		Some(Subcommand::NodeKeyProof(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
+			if crate::recovery::isolated::is_child() {
+				let recovery = cli.recovery.clone();
+				return runner.sync_run(|config| -> sc_cli::Result<()> {
+					crate::recovery::isolated::run_child(&config, &recovery)
+				});
+			}
+			let database = crate::recovery::checked_database(runner.config(), &cli.recovery);
 			let params = service::NodeParams {
 				recovery: cli.recovery.clone(),
 				finality: cli.finality.clone(),
 				blobs: cli.blobs.clone(),
 				custody: cli.custody.clone(),
 			};
-			runner.run_node_until_exit(|config| async move {
-				match config.network.network_backend {
-					NetworkBackendType::Libp2p => {
-						service::new_full::<sc_network::NetworkWorker<Block, Hash>>(config, params)
+			runner
+				.run_node_until_exit(|config| async move {
+					match config.network.network_backend {
+						NetworkBackendType::Libp2p => service::new_full::<
+							sc_network::NetworkWorker<Block, Hash>,
+						>(config, params),
+						NetworkBackendType::Litep2p => {
+							service::new_full::<sc_network::Litep2pNetworkBackend>(config, params)
+						}
 					}
-					NetworkBackendType::Litep2p => {
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config, params)
+					.map_err(sc_cli::Error::Service)
+				})
+				.inspect(|()| {
+					// A clean stop: whatever panicked before is not a crash loop.
+					if let Some(database) = database {
+						crate::recovery::crash_note::clear(&database);
 					}
-				}
-				.map_err(sc_cli::Error::Service)
-			})
+				})
 		}
 	}
 }

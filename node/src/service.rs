@@ -213,6 +213,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 		sync: sync_service.clone(),
 		protocol: audit_protocol,
 		interval: recovery.audit_interval(),
+		stall_timeout: recovery.sync_stall_timeout(),
 		database: config.database.path().map(Into::into),
 		metrics: recovery_metrics,
 	}
@@ -228,6 +229,11 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 		)
 		.map_err(|e| ServiceError::Other(format!("opening the blob store: {e}")))?,
 	);
+	if let Some(registry) = config.prometheus_registry() {
+		let metrics = blobs::metrics::BlobMetrics::register(registry)
+			.map_err(|e| ServiceError::Other(format!("registering blob metrics: {e}")))?;
+		blob_store.report_to(metrics);
+	}
 	let blob_fetcher = blobs::protocol::Fetcher {
 		network: network.clone(),
 		sync: sync_service.clone(),
@@ -254,6 +260,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 			store: blob_store.clone(),
 			fetcher: blob_fetcher.clone(),
 			reconcile_interval: blob_params.reconcile_interval(),
+			scrub_interval: blob_params.scrub_interval(),
 		}
 		.run(),
 	);

@@ -160,14 +160,24 @@ impl Node {
 	fn wait_rpc_ready(&mut self, timeout: Duration) -> Result<(), String> {
 		let rpc = self.rpc();
 		let name = self.config.name.clone();
+		let mut exited = None;
 		let result =
 			wait_until(&format!("{name}'s RPC"), timeout, Duration::from_millis(250), || {
 				if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten())
 				{
-					return Err(format!("{name} exited with {status}"));
+					exited = Some(status);
+					// Done waiting: a process that exited will not answer.
+					return Ok(Some(()));
 				}
 				Ok(rpc.call("system_health", serde_json::json!([])).ok().map(|_| ()))
 			});
+		let result = match exited {
+			Some(status) => {
+				self.child = None;
+				Err(format!("{name} exited with {status} before its RPC answered"))
+			}
+			None => result,
+		};
 		if result.is_err() {
 			self.print_log_tail(30);
 		}
@@ -203,6 +213,14 @@ impl Node {
 
 	pub fn is_running(&self) -> bool {
 		self.child.as_ref().is_some()
+	}
+
+	/// If the process has exited on its own, how (and the node counts as stopped from
+	/// then on, ready to be started again).
+	pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+		let status = self.child.as_mut()?.try_wait().ok().flatten()?;
+		self.child = None;
+		Some(status)
 	}
 
 	/// The multiaddress other nodes reach this one at.

@@ -14,11 +14,15 @@
 //! - **Get** (RPC `ehr_getBlob`, [`access`]): a reader's signed request is answered only
 //!   if the chain says the reader may access that record now, and the node records the
 //!   access in the patient's on-chain audit trail, signed with the hospital's key.
+//! - **Scrub** ([`replication`]): every stored blob is read again periodically and checked
+//!   against its content id; damaged or lost files are set aside and fetched again from
+//!   peers, counted in Prometheus ([`metrics`]).
 //! - **Export** (`ehr-node export-blobs`, [`car`]): the stored blobs as files and a CAR
 //!   file any IPFS node can import and pin.
 
 pub mod access;
 pub mod car;
+pub mod metrics;
 pub mod protocol;
 pub mod replication;
 pub mod staging;
@@ -57,6 +61,11 @@ pub struct BlobParams {
 	/// what is missing, drop what was erased).
 	#[arg(long, value_name = "SECONDS", default_value_t = 300)]
 	pub blob_reconcile_interval: u64,
+
+	/// Seconds between two scrubs of the blob store: every stored blob read again and
+	/// checked against its content id; damaged or lost ones are fetched from peers.
+	#[arg(long, value_name = "SECONDS", default_value_t = 3600)]
+	pub blob_scrub_interval: u64,
 }
 
 impl BlobParams {
@@ -85,5 +94,9 @@ impl BlobParams {
 
 	pub fn reconcile_interval(&self) -> Duration {
 		Duration::from_secs(self.blob_reconcile_interval.max(1))
+	}
+
+	pub fn scrub_interval(&self) -> Duration {
+		Duration::from_secs(self.blob_scrub_interval.max(1))
 	}
 }

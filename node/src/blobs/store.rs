@@ -7,10 +7,12 @@
 //! - `tmp/`: files being written. Every write goes to `tmp/` and is renamed into place,
 //!   so a crash leaves either the whole blob or nothing, never half of one.
 //!
-//! Every blob is checked against its content id when it enters the store and again when
-//! it is read: a file altered on disk is moved aside (`corrupt/`) rather than served, and
-//! the replication task fetches a good copy from a peer.
+//! Every blob is checked against its content id when it enters the store, again when it
+//! is read, and by a periodic scrub of the whole store ([`BlobStore::scrub`]): a file
+//! altered on disk is moved aside (`corrupt/`) rather than served, and the replication
+//! task fetches a good copy from a peer.
 
+use super::metrics::{BlobMetrics, FoundBy};
 use ehr_primitives::records::ContentId;
 use sp_io::hashing::sha2_256;
 use std::{
@@ -18,7 +20,7 @@ use std::{
 	path::{Path, PathBuf},
 	sync::{
 		atomic::{AtomicU64, Ordering},
-		Mutex,
+		Mutex, OnceLock,
 	},
 	time::{Duration, SystemTime},
 };
@@ -73,6 +75,18 @@ pub struct BlobStore {
 	/// Makes every temporary file name unique: RPC puts, reads that fetch from a peer and
 	/// the replicator may write the same blob at the same time.
 	next_tmp: AtomicU64,
+	metrics: OnceLock<BlobMetrics>,
+}
+
+/// What a scrub of some blobs found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Scrubbed {
+	/// Blobs read and found sound.
+	pub sound: usize,
+	/// Blobs that did not match their id (now in `corrupt/`) or were gone.
+	pub damaged: Vec<ContentId>,
+	/// Bytes read.
+	pub bytes: u64,
 }
 
 impl BlobStore {
@@ -107,7 +121,22 @@ impl BlobStore {
 	}
 
 	fn at(root: PathBuf, limits: StoreLimits) -> Self {
-		Self { root, limits, staging: Mutex::new(()), next_tmp: AtomicU64::new(0) }
+		Self {
+			root,
+			limits,
+			staging: Mutex::new(()),
+			next_tmp: AtomicU64::new(0),
+			metrics: OnceLock::new(),
+		}
+	}
+
+	/// Counts the damage this store finds in `metrics` from now on.
+	pub fn report_to(&self, metrics: BlobMetrics) {
+		let _ = self.metrics.set(metrics);
+	}
+
+	pub fn metrics(&self) -> Option<&BlobMetrics> {
+		self.metrics.get()
 	}
 
 	pub fn limits(&self) -> StoreLimits {
@@ -189,19 +218,54 @@ impl BlobStore {
 	/// The blob `cid`, stored or staged, checked against its id. A file that fails the
 	/// check is moved to `corrupt/` and reported absent.
 	pub fn get(&self, cid: &ContentId) -> io::Result<Option<Vec<u8>>> {
-		self.get_from(cid, &["objects", "staging"], true)
+		self.get_from(cid, &["objects", "staging"], Some(FoundBy::Read))
 	}
 
 	/// The stored blob `cid`, checked against its id, without moving anything (export).
 	pub fn read_stored(&self, cid: &ContentId) -> io::Result<Option<Vec<u8>>> {
-		self.get_from(cid, &["objects"], false)
+		self.get_from(cid, &["objects"], None)
 	}
 
+	/// Reads the stored blobs `cids` (those still there) and checks each against its id,
+	/// moving the damaged ones to `corrupt/`, until `max_bytes` are read. Returns what it
+	/// found and the ids it did not get to.
+	pub fn scrub<'a>(
+		&self,
+		cids: &'a [ContentId],
+		max_bytes: u64,
+	) -> io::Result<(Scrubbed, &'a [ContentId])> {
+		let mut found = Scrubbed::default();
+		for (done, cid) in cids.iter().enumerate() {
+			if found.bytes >= max_bytes {
+				return Ok((found, &cids[done..]));
+			}
+			let path = self.path("objects", cid);
+			if !path.exists() {
+				// Erased or never fetched: the reconciliation's business.
+				continue;
+			}
+			match self.get_from(cid, &["objects"], Some(FoundBy::Scrub))? {
+				Some(blob) => {
+					found.sound += 1;
+					found.bytes += blob.len() as u64;
+					if let Some(metrics) = self.metrics() {
+						metrics.scrubbed.inc();
+					}
+				}
+				None => found.damaged.push(*cid),
+			}
+		}
+		Ok((found, &[]))
+	}
+
+	/// `cid` from the first of `areas` that holds it, checked against its id. A damaged
+	/// copy is set aside in `corrupt/` (and counted as found by `set_aside`) if
+	/// `set_aside` is given, else left where it is.
 	fn get_from(
 		&self,
 		cid: &ContentId,
 		areas: &[&str],
-		quarantine: bool,
+		set_aside: Option<FoundBy>,
 	) -> io::Result<Option<Vec<u8>>> {
 		for area in areas {
 			let path = self.path(area, cid);
@@ -217,10 +281,13 @@ impl BlobStore {
 				target: super::LOG_TARGET,
 				"blob {} on disk does not match its id{}",
 				cid.to_multibase(),
-				if quarantine { "; moved to corrupt/" } else { "" }
+				if set_aside.is_some() { "; moved to corrupt/, to be fetched again" } else { "" }
 			);
-			if quarantine {
+			if let Some(found_by) = set_aside {
 				fs::rename(&path, self.root.join("corrupt").join(file_name(cid)))?;
+				if let Some(metrics) = self.metrics() {
+					metrics.corrupt(found_by);
+				}
 			}
 		}
 		Ok(None)
@@ -377,6 +444,39 @@ mod tests {
 		assert!(store.remove(&cid).expect("removed"));
 		assert_eq!(fs::read_dir(dir.path().join("corrupt")).expect("listed").count(), 0);
 		assert_eq!(fs::read_dir(dir.path().join("objects")).expect("listed").count(), 0);
+	}
+
+	#[test]
+	fn the_scrub_sets_damaged_blobs_aside_within_its_byte_budget() {
+		let dir = tempfile::tempdir().expect("tmp dir");
+		let store = store(dir.path());
+		let registry = prometheus_endpoint::Registry::new();
+		let metrics = BlobMetrics::register(&registry).expect("registered");
+		store.report_to(metrics.clone());
+		let blobs: Vec<Vec<u8>> = (0u8..6).map(|i| vec![i; 40]).collect();
+		let cids: Vec<ContentId> =
+			blobs.iter().map(|b| ContentId::from_sha256(sha2_256(b))).collect();
+		for (cid, blob) in cids.iter().zip(&blobs) {
+			store.insert(cid, blob, Placement::Stored).expect("stored");
+		}
+		fs::write(store.object_path(&cids[1]), [9u8; 40]).expect("flipped");
+		fs::remove_file(store.object_path(&cids[4])).expect("deleted");
+
+		// 60 bytes a pass: it stops at the first blob past the budget, the rest left for
+		// later; the damaged blob is read but yields no bytes.
+		let (first, rest) = store.scrub(&cids, 60).expect("scrubbed");
+		assert_eq!(first.sound, 2);
+		assert_eq!(first.damaged, vec![cids[1]]);
+		assert_eq!(rest, &cids[3..]);
+		assert!(dir.path().join("corrupt").join(file_name(&cids[1])).exists());
+		assert_eq!(store.placement(&cids[1]), Placement::Absent, "to be fetched again");
+
+		// The missing one is skipped (reconciliation fetches it), not counted as damaged.
+		let (second, rest) = store.scrub(rest, u64::MAX).expect("scrubbed");
+		assert_eq!((second.sound, second.damaged.len(), rest.len()), (2, 0, 0));
+		assert_eq!(metrics.scrubbed.get(), 4);
+		assert_eq!(metrics.corrupt_found(FoundBy::Scrub), 1);
+		assert_eq!(metrics.corrupt_found(FoundBy::Read), 0);
 	}
 
 	#[test]

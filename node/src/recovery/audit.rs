@@ -13,9 +13,14 @@
 //! local database is corrupt — it raises an alert, marks its database for quarantine and
 //! restarts itself; the start-up check then quarantines the database and the node
 //! resyncs, unless it quarantined one recently (it backs off, see `quarantine`). The last
-//! result is kept for `ehr_lastAudit`.
+//! result is kept for `ehr_lastAudit`. The same loop watches for a stalled sync
+//! ([`stall`](super::stall)).
 
-use super::{recovery_marker, RecoveryMetrics, LOG_TARGET};
+use super::{
+	recovery_marker,
+	stall::{self, StallWatch},
+	RecoveryMetrics, LOG_TARGET,
+};
 use crate::service::FullClient;
 use codec::{Decode, Encode};
 use ehr_primitives::{opaque::Block, AccountId, Hash};
@@ -36,7 +41,7 @@ use std::{
 	collections::HashMap,
 	path::PathBuf,
 	sync::{Arc, Mutex},
-	time::{Duration, SystemTime, UNIX_EPOCH},
+	time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
 /// How long a peer has to answer.
@@ -91,6 +96,8 @@ pub struct AuditReport {
 	/// Peers that did not answer.
 	pub unreachable: Vec<String>,
 	pub verdict: Verdict,
+	/// The finalized height a majority of the answering peers reached.
+	pub peers_finalized: Option<u32>,
 	/// What the node did about it.
 	pub action: String,
 }
@@ -262,6 +269,8 @@ pub struct Auditor {
 	pub sync: Arc<SyncingService<Block>>,
 	pub protocol: ProtocolName,
 	pub interval: Duration,
+	/// Restart after this long without importing a block while peers are ahead.
+	pub stall_timeout: Option<Duration>,
 	pub database: Option<PathBuf>,
 	pub metrics: Option<RecoveryMetrics>,
 }
@@ -273,19 +282,58 @@ impl Auditor {
 		let last = Arc::new(Mutex::new(None));
 		let handle = AuditHandle { last: last.clone(), trigger };
 		let task = async move {
+			let mut next_audit = Instant::now() + self.interval;
+			let info = self.client.info();
+			let mut stall = StallWatch::new(self.stall_timeout, info.best_number, Instant::now());
+			let mut finality =
+				StallWatch::new(self.stall_timeout, info.finalized_number, Instant::now());
 			loop {
-				let timer = futures_timer::Delay::new(self.interval);
-				let reply = match select(timer, requests.next()).await {
+				let wait =
+					next_audit.saturating_duration_since(Instant::now()).min(stall::CHECK_EVERY);
+				let reply = match select(futures_timer::Delay::new(wait), requests.next()).await {
 					Either::Left(((), _)) => None,
 					Either::Right((Some(reply), _)) => Some(reply),
 					Either::Right((None, _)) => return,
 				};
+				let info = self.client.info();
+				let (best, finalized) = (info.best_number, info.finalized_number);
+				let seen = self.sync.status().await.ok().and_then(|s| s.best_seen_block);
+				let stalled = stall.stalled(best, seen, Instant::now());
+				let finality_stalled = finality.stalled(finalized, Some(best), Instant::now());
+				if reply.is_none() && !stalled && !finality_stalled && Instant::now() < next_audit {
+					continue;
+				}
+				// A stalled node is audited first: if its finalized chain diverged, the
+				// audit quarantines it; a restart alone would come back to the same chain.
 				let report = self.audit().await;
+				next_audit = Instant::now() + self.interval;
 				if let Ok(mut slot) = last.lock() {
 					*slot = Some(report.clone());
 				}
+				let behind = report.peers_finalized.filter(|peers| *peers > finalized + stall::GAP);
 				if let Some(reply) = reply {
 					let _ = reply.send(report);
+				}
+				if finality_stalled && !stalled {
+					if let Some(peers) = behind {
+						log::error!(
+							target: LOG_TARGET,
+							"🚨 finality stalled: finalized #{finalized} for {} s while a majority \
+							 of peers finalized #{peers}; restarting",
+							self.stall_timeout.unwrap_or_default().as_secs(),
+						);
+						self.restart_after_stall("finality", finalized);
+					}
+				}
+				if stalled {
+					log::error!(
+						target: LOG_TARGET,
+						"🚨 sync stalled: best block #{best} for {} s while peers are at #{}; \
+						 restarting",
+						self.stall_timeout.unwrap_or_default().as_secs(),
+						seen.unwrap_or_default()
+					);
+					self.restart_after_stall("sync", best);
 				}
 			}
 		};
@@ -359,6 +407,12 @@ impl Auditor {
 			disagreeing: judgement.disagreeing.iter().map(ToString::to_string).collect(),
 			unreachable: judgement.unreachable.iter().map(ToString::to_string).collect(),
 			verdict: judgement.verdict,
+			peers_finalized: stall::majority_finalized(
+				answers
+					.iter()
+					.filter_map(|(_, answer)| answer.as_ref().map(|a| a.finalized))
+					.collect(),
+			),
 			action,
 		};
 		match &report.verdict {
@@ -397,6 +451,28 @@ impl Auditor {
 				})
 			})
 			.collect()
+	}
+
+	/// Restarts after a stall of `what` at `height`; the second time in a row at the same
+	/// height, with the database marked for quarantine.
+	fn restart_after_stall(&self, what: &str, height: u32) {
+		if let Some(metrics) = &self.metrics {
+			metrics.sync_stall_restarts.inc();
+		}
+		if let Some(database) = &self.database {
+			if stall::stalled_again(database, what, height) {
+				log::error!(
+					target: LOG_TARGET,
+					"🚨 {what} stalled again at #{height} after a restart: the local state \
+					 cannot take the peers' blocks. Restarting to quarantine it and resync."
+				);
+				let reason = format!("{what} stalled at #{height} twice, across a restart");
+				if let Err(e) = std::fs::write(recovery_marker(database), reason) {
+					log::error!(target: LOG_TARGET, "cannot mark the database for recovery: {e}");
+				}
+			}
+		}
+		restart_process();
 	}
 
 	/// On a local divergence: alert, mark the database for quarantine, restart.

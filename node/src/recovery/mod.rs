@@ -2,9 +2,12 @@
 //! peers, without an operator.
 //!
 //! - **At start** ([`open_verified`]): before the service runs, the local database is
-//!   opened and checked ([`integrity`]). If it does not open, or its finalized chain does
-//!   not hold together, it is moved aside — quarantined with a timestamp, never deleted —
-//!   and the node starts with an empty database and syncs from its peers.
+//!   opened and checked ([`integrity`]) in a child process ([`isolated`]), so that a
+//!   database that panics, aborts or hangs the reader cannot take the node down. If it
+//!   does not open, its finalized chain does not hold together, or the check dies, it is
+//!   moved aside — quarantined with a timestamp, never deleted — and the node starts with
+//!   an empty database and syncs from its peers. The same happens when the last run
+//!   panicked in the storage stack or a crash loop is under way ([`crash_note`]).
 //! - **While running** ([`audit`]): the node periodically asks its peers, over a
 //!   request-response protocol of its own, which blocks they finalized at recent heights,
 //!   and compares with its own. Disagreeing with the majority at a finalized height can
@@ -12,14 +15,16 @@
 //!   quarantine and restarts itself, and the start-up path above recovers it.
 
 pub mod audit;
+pub mod crash_note;
 pub mod integrity;
+pub mod isolated;
 pub(crate) mod quarantine;
+pub mod stall;
 
 use crate::service::{new_partial, Service};
 use prometheus_endpoint::{register, Counter, Gauge, PrometheusError, Registry, U64};
 use sc_service::{error::Error as ServiceError, Configuration};
 use std::{
-	panic::AssertUnwindSafe,
 	path::{Path, PathBuf},
 	time::{Duration, Instant},
 };
@@ -38,12 +43,30 @@ pub struct RecoveryParams {
 	#[arg(long, value_name = "SECONDS", default_value_t = 600)]
 	pub audit_interval: u64,
 
+	/// Seconds without importing a block, while peers announce blocks well ahead, after
+	/// which the node audits its chain and restarts (0: never).
+	#[arg(long, value_name = "SECONDS", default_value_t = 60)]
+	pub sync_stall_restart: u64,
+
+	/// Seconds the start-up check may take before the database counts as unreadable (a
+	/// corrupt database can hang its reader).
+	#[arg(long, value_name = "SECONDS", default_value_t = 300)]
+	pub integrity_check_timeout: u64,
+
 	/// Do not check the database at start nor audit it against peers.
 	#[arg(long)]
 	pub no_self_healing: bool,
 }
 
 impl RecoveryParams {
+	pub fn sync_stall_timeout(&self) -> Option<Duration> {
+		(self.sync_stall_restart > 0).then(|| Duration::from_secs(self.sync_stall_restart))
+	}
+
+	pub fn integrity_check_timeout(&self) -> Duration {
+		Duration::from_secs(self.integrity_check_timeout.max(1))
+	}
+
 	pub fn audit_interval(&self) -> Duration {
 		Duration::from_secs(self.audit_interval.max(1))
 	}
@@ -59,6 +82,7 @@ pub struct RecoveryMetrics {
 	pub audit_agreeing_peers: Gauge<U64>,
 	pub audit_disagreeing_peers: Gauge<U64>,
 	pub audit_local_divergences: Counter<U64>,
+	pub sync_stall_restarts: Counter<U64>,
 }
 
 impl RecoveryMetrics {
@@ -110,6 +134,13 @@ impl RecoveryMetrics {
 				)?,
 				registry,
 			)?,
+			sync_stall_restarts: register(
+				Counter::new(
+					"ehr_sync_stall_restarts_total",
+					"Restarts after the node imported nothing for long while its peers were ahead",
+				)?,
+				registry,
+			)?,
 		})
 	}
 }
@@ -125,46 +156,57 @@ pub fn recovery_marker(database: &Path) -> PathBuf {
 	database.with_file_name("ehr-recovery-requested")
 }
 
-/// Opens the node's database and checks it; on failure quarantines it and opens a fresh
-/// one, from which the node will sync. Returns the service's parts and whether the
-/// database was quarantined.
+/// The file present while this process opens the database after the child's check: a
+/// start that finds it died there, and quarantines.
+fn opening_marker(database: &Path) -> PathBuf {
+	database.with_file_name("ehr-opening-database")
+}
+
+/// The database directory of `config` when self-healing is on.
+pub fn checked_database(config: &Configuration, params: &RecoveryParams) -> Option<PathBuf> {
+	database_dir(config).filter(|_| !params.no_self_healing)
+}
+
+/// Why the database of this start must be quarantined, if it must.
+fn failure(database: &Path, params: &RecoveryParams, started: Instant) -> Option<String> {
+	if let Ok(reason) = std::fs::read_to_string(recovery_marker(database)) {
+		return Some(format!("recovery requested: {}", reason.trim()));
+	}
+	if let Some(verdict) = crash_note::read(database).and_then(|note| note.verdict()) {
+		return Some(verdict);
+	}
+	if std::fs::metadata(opening_marker(database)).is_ok() {
+		return Some("the last start died opening the database after its check".into());
+	}
+	if !database.exists() {
+		return None;
+	}
+	match isolated::check(params.integrity_check_timeout()) {
+		Ok(report) => {
+			log::info!(
+				target: LOG_TARGET,
+				"✅ database integrity verified in {} ms: {report}",
+				started.elapsed().as_millis()
+			);
+			None
+		}
+		Err(problem) => Some(problem),
+	}
+}
+
+/// Opens the node's database once a child process has checked it (see [`isolated`]); on
+/// failure quarantines it and opens a fresh one, from which the node will sync. Installs
+/// the panic hook of [`crash_note`].
 pub fn open_verified(
 	config: &Configuration,
 	params: &RecoveryParams,
 	metrics: Option<&RecoveryMetrics>,
 ) -> Result<Service, ServiceError> {
-	let Some(database) = database_dir(config).filter(|_| !params.no_self_healing) else {
+	let Some(database) = checked_database(config, params) else {
 		return new_partial(config);
 	};
 	let started = Instant::now();
-	let marker = recovery_marker(&database);
-	let failure = if let Ok(reason) = std::fs::read_to_string(&marker) {
-		Some(format!("recovery requested: {}", reason.trim()))
-	} else if !database.exists() {
-		None
-	} else {
-		// A corrupt database can make the storage layer panic instead of failing.
-		match std::panic::catch_unwind(AssertUnwindSafe(|| new_partial(config))) {
-			Ok(Ok(parts)) => match integrity::verify(&parts.client, params.integrity_depth) {
-				Ok(report) => {
-					log::info!(
-						target: LOG_TARGET,
-						"✅ database integrity verified in {} ms: {report}",
-						started.elapsed().as_millis()
-					);
-					record_check(metrics, &database, started);
-					return Ok(parts);
-				}
-				Err(problem) => {
-					drop(parts);
-					Some(problem)
-				}
-			},
-			Ok(Err(e)) => Some(format!("the database does not open: {e}")),
-			Err(_) => Some("opening the database panicked".to_string()),
-		}
-	};
-	if let Some(reason) = failure {
+	if let Some(reason) = failure(&database, params, started) {
 		log::error!(
 			target: LOG_TARGET,
 			"🚑 the local database failed its integrity check: {reason}. Quarantining it and \
@@ -176,13 +218,24 @@ pub fn open_verified(
 		if let Err(e) = quarantine::prune(&database) {
 			log::warn!(target: LOG_TARGET, "deleting old quarantined databases failed: {e}");
 		}
-		let _ = std::fs::remove_file(&marker);
+		for done in [recovery_marker(&database), opening_marker(&database)] {
+			let _ = std::fs::remove_file(done);
+		}
+		crash_note::clear(&database);
 		if let Some(metrics) = metrics {
 			metrics.quarantines.inc();
 		}
 	}
 	record_check(metrics, &database, started);
-	new_partial(config)
+	crash_note::install(&database);
+	let opening = opening_marker(&database);
+	if let Some(parent) = opening.parent() {
+		std::fs::create_dir_all(parent)?;
+	}
+	std::fs::write(&opening, b"")?;
+	let parts = new_partial(config);
+	let _ = std::fs::remove_file(&opening);
+	parts
 }
 
 fn record_check(metrics: Option<&RecoveryMetrics>, database: &Path, started: Instant) {
