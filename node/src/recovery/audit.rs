@@ -316,24 +316,13 @@ impl Auditor {
 				}
 				if finality_stalled && !stalled {
 					if let Some(peers) = behind {
-						log::error!(
-							target: LOG_TARGET,
-							"🚨 finality stalled: finalized #{finalized} for {} s while a majority \
-							 of peers finalized #{peers}; restarting",
-							self.stall_timeout.unwrap_or_default().as_secs(),
-						);
-						self.restart_after_stall("finality", finalized);
+						let why = format!("a majority of peers finalized #{peers}");
+						self.restart_after_stall("finality", finalized, &why);
 					}
 				}
 				if stalled {
-					log::error!(
-						target: LOG_TARGET,
-						"🚨 sync stalled: best block #{best} for {} s while peers are at #{}; \
-						 restarting",
-						self.stall_timeout.unwrap_or_default().as_secs(),
-						seen.unwrap_or_default()
-					);
-					self.restart_after_stall("sync", best);
+					let why = format!("peers are at #{}", seen.unwrap_or_default());
+					self.restart_after_stall("sync", best, &why);
 				}
 			}
 		};
@@ -455,22 +444,17 @@ impl Auditor {
 
 	/// Restarts after a stall of `what` at `height`; the second time in a row at the same
 	/// height, with the database marked for quarantine.
-	fn restart_after_stall(&self, what: &str, height: u32) {
+	fn restart_after_stall(&self, what: &str, height: u32, why: &str) {
+		log::error!(
+			target: LOG_TARGET,
+			"🚨 {what} stalled at #{height} for {} s while {why}; restarting",
+			self.stall_timeout.unwrap_or_default().as_secs(),
+		);
 		if let Some(metrics) = &self.metrics {
 			metrics.sync_stall_restarts.inc();
 		}
 		if let Some(database) = &self.database {
-			if stall::stalled_again(database, what, height) {
-				log::error!(
-					target: LOG_TARGET,
-					"🚨 {what} stalled again at #{height} after a restart: the local state \
-					 cannot take the peers' blocks. Restarting to quarantine it and resync."
-				);
-				let reason = format!("{what} stalled at #{height} twice, across a restart");
-				if let Err(e) = std::fs::write(recovery_marker(database), reason) {
-					log::error!(target: LOG_TARGET, "cannot mark the database for recovery: {e}");
-				}
-			}
+			stall::mark_if_stalled_again(database, what, height);
 		}
 		restart_process();
 	}

@@ -78,6 +78,23 @@ pub fn stalled_again(database: &Path, what: &str, height: u32) -> bool {
 	again
 }
 
+/// Before a restart for a stall of `what` at `height`: the second time in a row at the
+/// same height, marks the database for quarantine (see the module docs).
+pub fn mark_if_stalled_again(database: &Path, what: &str, height: u32) {
+	if !stalled_again(database, what, height) {
+		return;
+	}
+	log::error!(
+		target: super::LOG_TARGET,
+		"🚨 {what} stalled again at #{height} after a restart: the local state cannot take \
+		 the peers' blocks. Restarting to quarantine it and resync."
+	);
+	let reason = format!("{what} stalled at #{height} twice, across a restart");
+	if let Err(e) = std::fs::write(super::recovery_marker(database), reason) {
+		log::error!(target: super::LOG_TARGET, "cannot mark the database for recovery: {e}");
+	}
+}
+
 /// The finalized height a majority of the answering peers reached.
 pub fn majority_finalized(mut finalized: Vec<u32>) -> Option<u32> {
 	finalized.sort_unstable_by(|a, b| b.cmp(a));
