@@ -90,7 +90,7 @@ const fn hex32(hex: &str) -> [u8; 32] {
 
 /// The libp2p peer id of an Ed25519 node key: an identity multihash of the protobuf-
 /// encoded public key.
-fn ed25519_peer_id(public: &[u8; 32]) -> PeerIdBytes {
+pub fn ed25519_peer_id(public: &[u8; 32]) -> PeerIdBytes {
 	let mut id = vec![0x00, 0x24, 0x08, 0x01, 0x12, 0x20];
 	id.extend_from_slice(public);
 	id
@@ -190,7 +190,7 @@ fn development_genesis() -> Value {
 }
 
 /// The four hospitals of the local consortium.
-fn local_hospitals() -> Vec<GenesisHospital> {
+pub fn local_hospitals() -> Vec<GenesisHospital> {
 	use Sr25519Keyring::*;
 	vec![
 		GenesisHospital::dev(0, Alice, Ed25519Keyring::Alice),
@@ -200,7 +200,8 @@ fn local_hospitals() -> Vec<GenesisHospital> {
 	]
 }
 
-fn local_members() -> Vec<GenesisMember<AccountId>> {
+/// The sample members of the local consortium (doctors, a patient, an insurer).
+pub fn local_members() -> Vec<GenesisMember<AccountId>> {
 	use Sr25519Keyring::*;
 	vec![
 		dev_member(Eve, Role::Doctor, Some(Alice)),

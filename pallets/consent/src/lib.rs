@@ -59,7 +59,7 @@ pub mod weights;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
-#[cfg(any(feature = "try-runtime", test))]
+#[cfg(any(feature = "try-runtime", feature = "invariants", test))]
 mod invariants;
 #[cfg(test)]
 mod mock;

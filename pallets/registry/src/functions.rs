@@ -69,7 +69,7 @@ impl<T: Config> Pallet<T> {
 
 	/// The hospital `who` may act for now: itself if it is a hospital, its employer if it is
 	/// an admin.
-	pub(crate) fn staff_hospital(who: &T::AccountId) -> Result<T::AccountId, Error<T>> {
+	pub fn staff_hospital(who: &T::AccountId) -> Result<T::AccountId, Error<T>> {
 		match Self::acting_role(who) {
 			Ok(Role::Hospital) => Ok(who.clone()),
 			Ok(Role::Admin) => {
