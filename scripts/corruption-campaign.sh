@@ -15,4 +15,5 @@ cd "$EHR_ROOT"
 
 "$EHR_ROOT/scripts/setup.sh"
 ehr_wasm_env || die "no Wasm toolchain"
-cargo test --locked --profile "$EHR_PROFILE" -p ehr-node --test corruption_campaign -- "$@"
+# --workspace, as scripts/test.sh builds: the same features, so the same node, not a second build.
+cargo test --locked --profile "$EHR_PROFILE" --workspace --test corruption_campaign -- "$@"

@@ -61,8 +61,8 @@ if [ "$keep" = 1 ]; then
 fi
 
 log "what the corpus reaches, call by call"
-# The workspace's own build of the report tool (the same one scripts/test.sh makes, so
-# nothing is compiled twice; the four pallets' invariants, not FRAME's, in this build).
+# The report tool as scripts/test.sh builds it (the same command, so nothing is compiled
+# twice; the four pallets' invariants, not FRAME's, in this build).
 ehr_wasm_env || die "no Wasm toolchain"
-cargo build --locked --profile "$EHR_PROFILE" --workspace
+cargo test --locked --profile "$EHR_PROFILE" --workspace --no-run
 "$CARGO_TARGET_DIR/$EHR_PROFILE/ehr-fuzz" replay "$committed" "$work"

@@ -43,5 +43,8 @@ ehr_wasm_env() {
 ehr_build_node() {
   ehr_wasm_env || die "no Wasm toolchain: run scripts/setup.sh first"
   log "building ehr-node and the ehr client ($EHR_PROFILE, target dir $CARGO_TARGET_DIR)"
-  (cd "$EHR_ROOT" && cargo build --locked --profile "$EHR_PROFILE" -p ehr-node -p ehr-client)
+  # The whole workspace with its tests, as scripts/test.sh builds it: Cargo unifies features
+  # per build, so building the node alone would compile (and overwrite) another node binary
+  # than the tests use, and every switch between the two would rebuild it.
+  (cd "$EHR_ROOT" && cargo test --locked --profile "$EHR_PROFILE" --workspace --no-run)
 }

@@ -59,7 +59,7 @@ pub mod weights;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
-#[cfg(any(feature = "try-runtime", feature = "invariants", test))]
+#[cfg(any(feature = "std", feature = "try-runtime", test))]
 mod invariants;
 #[cfg(test)]
 mod mock;

@@ -162,7 +162,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The pallet's storage invariants.
-	#[cfg(any(feature = "try-runtime", feature = "invariants", test))]
+	#[cfg(any(feature = "std", feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let hospitals = Hospitals::<T>::get();
 		ensure!(hospitals.windows(2).all(|w| w[0] < w[1]), "hospitals are not sorted and unique");

@@ -1,5 +1,6 @@
-//! The records pallet's storage invariants, checked by `try-runtime` and after every unit
-//! test.
+//! The records pallet's storage invariants, checked by `try-runtime`, after every unit
+//! test, and after every block by the runtime fuzzer (`fuzz/`), which is why they are
+//! compiled in every std build.
 
 use crate::{pallet::*, RecordStatus};
 use frame_support::{ensure, traits::Get};

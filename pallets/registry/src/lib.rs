@@ -63,7 +63,7 @@ extern crate alloc;
 
 mod extension;
 mod functions;
-#[cfg(any(feature = "try-runtime", feature = "invariants", test))]
+#[cfg(any(feature = "std", feature = "try-runtime", test))]
 mod invariants;
 pub mod pow;
 pub mod quota;
