@@ -23,7 +23,10 @@ use ehr_client::{
 	records, registry,
 };
 use ehr_primitives::records::{Category, Purpose, RecordId};
-use ehr_testnet::{node_binary, Network, LOCAL_VALIDATORS};
+use ehr_testnet::{
+	campaign::{percentile, Rng},
+	node_binary, Network, LOCAL_VALIDATORS,
+};
 use std::{
 	path::{Path, PathBuf},
 	time::{Duration, Instant},
@@ -62,21 +65,6 @@ const PATTERNS: [Pattern; 7] = [
 	Pattern::StoreDeleted,
 ];
 
-/// xorshift64*: small, seeded, the same on every machine.
-struct Rng(u64);
-
-impl Rng {
-	fn next(&mut self) -> u64 {
-		self.0 ^= self.0 >> 12;
-		self.0 ^= self.0 << 25;
-		self.0 ^= self.0 >> 27;
-		self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-	}
-	fn below(&mut self, n: usize) -> usize {
-		(self.next() % n.max(1) as u64) as usize
-	}
-}
-
 fn seed_record(i: usize) -> SeedRecord {
 	serde_json::from_value(serde_json::json!({
 		"patientId": format!("P-{i:04}"),
@@ -107,14 +95,14 @@ fn corrupt(
 	rng: &mut Rng,
 ) -> (String, Vec<usize>) {
 	let file = |i: usize| objects.join(&cids[i]);
-	let pick = |rng: &mut Rng| rng.below(cids.len());
+	let pick = |rng: &mut Rng| rng.below(cids.len() as u64) as usize;
 	match pattern {
 		Pattern::RandomBytes => {
 			let mut hit = vec![pick(rng), pick(rng)];
 			hit.dedup();
 			for &i in &hit {
 				let mut bytes = std::fs::read(file(i)).expect("blob file");
-				let at = rng.below(bytes.len().saturating_sub(64));
+				let at = rng.below(bytes.len().saturating_sub(64) as u64) as usize;
 				for b in bytes.iter_mut().skip(at).take(64) {
 					*b = rng.next() as u8;
 				}
@@ -125,7 +113,7 @@ fn corrupt(
 		Pattern::FlippedBit => {
 			let i = pick(rng);
 			let mut bytes = std::fs::read(file(i)).expect("blob file");
-			let at = rng.below(bytes.len());
+			let at = rng.below(bytes.len() as u64) as usize;
 			bytes[at] ^= 1 << rng.below(8);
 			std::fs::write(file(i), bytes).expect("write");
 			(format!("a bit flipped at byte {at}"), vec![i])
@@ -133,7 +121,7 @@ fn corrupt(
 		Pattern::Truncated => {
 			let i = pick(rng);
 			let len = std::fs::metadata(file(i)).expect("blob file").len() as usize;
-			let cut = rng.below(len);
+			let cut = rng.below(len as u64) as usize;
 			std::fs::OpenOptions::new()
 				.write(true)
 				.open(file(i))
@@ -156,7 +144,7 @@ fn corrupt(
 		}
 		Pattern::Swapped => {
 			let a = pick(rng);
-			let b = (a + 1 + rng.below(cids.len() - 1)) % cids.len();
+			let b = (a + 1 + rng.below(cids.len() as u64 - 1) as usize) % cids.len();
 			let (x, y) =
 				(std::fs::read(file(a)).expect("blob"), std::fs::read(file(b)).expect("blob"));
 			std::fs::write(file(a), y).expect("write");
@@ -202,11 +190,6 @@ fn args() -> Args {
 		}
 	}
 	args
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-	let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-	sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
 fn main() {

@@ -17,7 +17,10 @@
 mod common;
 
 use common::{finalized_records, grant_treatment, RecordLoad};
-use ehr_testnet::{wait_until, Network, Node, RpcClient};
+use ehr_testnet::{
+	campaign::{percentile, Rng},
+	wait_until, Network, Node, RpcClient,
+};
 use sp_core::H256;
 use sp_keyring::Sr25519Keyring::{Alice, Eve, Ferdie};
 use std::{
@@ -33,25 +36,6 @@ const CI_TRIALS: u32 = PATTERNS.len() as u32;
 const HEAL_TIMEOUT: Duration = Duration::from_secs(240);
 /// Starts a supervisor gives a node within one trial.
 const SUPERVISOR_STARTS: u32 = 5;
-
-/// xorshift64*: small, seeded, and the same on every machine.
-struct Rng(u64);
-
-impl Rng {
-	fn next(&mut self) -> u64 {
-		self.0 ^= self.0 >> 12;
-		self.0 ^= self.0 << 25;
-		self.0 ^= self.0 >> 27;
-		self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-	}
-	fn below(&mut self, n: u64) -> u64 {
-		if n == 0 {
-			0
-		} else {
-			self.next() % n
-		}
-	}
-}
 
 /// One way a stopped node's database gets damaged.
 #[derive(Clone, Copy, Debug)]
@@ -327,11 +311,6 @@ fn args() -> Args {
 		}
 	}
 	args
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-	let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-	sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
 fn main() {

@@ -12,6 +12,7 @@
 //! - Logs go to files under the network's directory; when a test panics, the tail of each
 //!   node's log is printed and the directory is kept for inspection.
 
+pub mod campaign;
 mod node;
 mod rpc;
 
