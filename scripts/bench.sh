@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 # Measures record-write throughput and finality latency: sets up and builds if needed,
 # then `ehr-bench` starts a fresh local consortium on 127.0.0.1 (real ehr-node processes),
 # loads it with record anchors, prints the figures and writes them as JSON (and a CSV

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 # Regenerates the weights of ehr-chain's own pallets from their benchmarks, executed in
 # the real Wasm runtime by `ehr-node benchmark pallet`.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 # The corruption campaign: on the four-validator local network (127.0.0.1), each trial
 # stops one validator, damages its database one way drawn from a wide family (random
 # bytes, flipped bits, truncation, zeroed pages, deleted or swapped files, a column

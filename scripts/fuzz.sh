@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 # The runtime fuzzer, coverage-guided: libFuzzer over the whole runtime (see fuzz/src/lib.rs),
 # every pallet's invariants checked after every block. Builds the target once with the
 # sanitizer coverage flags in its own target dir (they change every crate's code), runs it

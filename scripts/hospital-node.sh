@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 # The operator's side of a hospital joining an ehr-chain consortium (see README,
 # "Joining the consortium as a new hospital").
 #
@@ -167,7 +168,7 @@ print("proof: " + answer["result"]["proof"])'
     phrase_file="$base_path/node-account.phrase"
     [ -f "$phrase_file" ] || die "no node account in $base_path: run '$0 node-account' first"
     [ -x "$EHR_CLI_BIN" ] || ehr_build_node
-    EHR_SURI="$(cat "$phrase_file")" "$EHR_CLI_BIN" --node "ws://127.0.0.1:$rpc_port" \
+    "$EHR_CLI_BIN" --suri-file "$phrase_file" --node "ws://127.0.0.1:$rpc_port" \
       registration-proof --role node --hospital "$account"
     ;;
   node-key-proof)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 # Runs a local ehr-chain consortium on this machine, after setting up and building what
 # is missing.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 # Installs everything ehr-chain needs on a fresh Debian/Ubuntu machine. Idempotent: a
 # second run checks and changes nothing.
 #
@@ -49,6 +50,17 @@ if ! command -v cargo >/dev/null; then
   log "installing Rust with rustup"
   curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
   export PATH="$HOME/.cargo/bin:$PATH"
+fi
+
+# The toolchain rust-toolchain.toml names, with clippy and rustfmt (rustup installs it on
+# first use where it can download; `rustup show` makes that happen here, once).
+(cd "$EHR_ROOT" && rustup show active-toolchain >/dev/null 2>&1 || rustup show >/dev/null) \
+  || die "cannot install the toolchain rust-toolchain.toml names"
+
+# cargo-deny checks the dependency graph's licences, bans and sources (deny.toml).
+if ! cargo deny --version >/dev/null 2>&1; then
+  log "installing cargo-deny (once, from crates.io)"
+  cargo install --locked cargo-deny
 fi
 
 # 3. A Wasm target for the runtime.
@@ -106,4 +118,4 @@ elif ! ehr_wasm_env; then
   fi
 fi
 ehr_wasm_env || die "no Wasm toolchain after setup"
-log "setup complete (Wasm toolchain: ${WASM_BUILD_TOOLCHAIN:-$(rustup default | cut -d' ' -f1)})"
+log "setup complete (Wasm toolchain: ${WASM_BUILD_TOOLCHAIN:-$(cd "$EHR_ROOT" && rustup show active-toolchain | cut -d' ' -f1)})"

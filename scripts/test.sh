@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 # Sets up this machine if needed, builds everything once (release profile, shared target
 # dir) and runs every test of ehr-chain: formatting, unit and pallet tests, runtime
 # tests, the node and client tests that start real node processes on 127.0.0.1, and the
@@ -12,8 +13,17 @@ start=$(date +%s)
 "$EHR_ROOT/scripts/setup.sh"
 ehr_wasm_env || die "no Wasm toolchain"
 
-log "checking formatting"
+log "checking formatting and licence lines"
 cargo fmt --all --check || die "code is not formatted: run 'cargo fmt --all'"
+"$EHR_ROOT/scripts/license-headers.sh"
+
+log "lints: clippy on every crate and target, warnings are errors"
+# The lints need no Wasm runtime: SKIP_WASM_BUILD leaves the native code unchanged.
+SKIP_WASM_BUILD=1 cargo clippy --locked --workspace --all-targets -- -D warnings
+
+log "dependencies: licences, bans and sources (deny.toml)"
+# Errors only: the duplicate-version warnings (policy "warn") run to thousands of lines.
+cargo deny --log-level error --locked check bans licenses sources
 
 log "building and running all tests ($EHR_PROFILE profile, target dir $CARGO_TARGET_DIR)"
 cargo test --locked --profile "$EHR_PROFILE" --workspace --no-fail-fast -- --nocapture

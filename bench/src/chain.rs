@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The benchmark chain: the local consortium's genesis (from `ehr-node build-spec --chain
 //! local`) with bench doctors and patients added as registry members, and its validator
 //! set cut to the number of hospitals the run measures.

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The flood: one member — a doctor of the first hospital, with a patient who granted it
 //! treatment access — writes records as fast as the chain lets it, while the honest
 //! doctors' load runs. It keeps its budget spent at all times: it submits until the pool

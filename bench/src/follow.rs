@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Follows the finalized chain of one node and times every benchmark transaction from its
 //! submission to the finality notification of the block that holds it.
 
@@ -79,7 +80,8 @@ pub async fn follow(
 			};
 		let now = Instant::now();
 		// A notification can cover several blocks: read every one up to it.
-		for number in next..=number_of(&header)? {
+		let head = number_of(&header)?;
+		for number in next..=head {
 			let hash: String = client
 				.request("chain_getBlockHash", rpc_params![number])
 				.await
@@ -107,7 +109,7 @@ pub async fn follow(
 				extrinsics: extrinsics.len() as u32,
 				finalized_after_s: now.saturating_duration_since(run_start).as_secs_f64(),
 			});
-			next = number + 1;
 		}
+		next = next.max(head + 1);
 	}
 }

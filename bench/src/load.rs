@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The load: transactions signed before the run starts, then submitted over WebSocket at
 //! a controlled rate, each doctor's to its own hospital's node (a sender's nonces must
 //! reach one node in order: round-robin across nodes leaves them waiting in the future

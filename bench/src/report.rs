@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The figures of a run, printed and written as JSON.
 
 use crate::{

@@ -1,7 +1,9 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The node's blob store, over its RPC methods: put a ciphertext, get one by record.
 //!
 //! Both requests are signed by the caller's account key over the layout the node checks
-//! (`ehr_primitives::blobs`).
+//! (`ehr_primitives::blobs`), and travel in the JSON form `ehr_rpc_api` defines for node
+//! and client alike.
 
 use crate::{
 	chain::Chain,
@@ -10,40 +12,21 @@ use crate::{
 };
 use ehr_primitives::{
 	blobs::{get_signing_payload, put_signing_payload, GetRequest, PutRequest},
-	records::{ContentId, Purpose, RecordId},
+	records::{Purpose, RecordId},
 };
-use serde_json::json;
+use ehr_rpc_api::{EhrApiClient, GetBlobParams, PutBlobParams};
 
-/// The node's receipt for a put blob.
-#[derive(Clone, Debug, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PutReceipt {
-	pub cid: String,
-	pub size: usize,
-	pub staged_for_secs: u64,
-}
+/// Where a blob is on a node (`ehr_blobStatus`).
+pub use ehr_rpc_api::BlobStatus;
+/// The node's receipt for a put blob ([`PutReceipt::content_id`] parses its id).
+pub use ehr_rpc_api::PutReceipt;
+/// A blob the node served ([`ServedBlob::bytes`] decodes it).
+pub use ehr_rpc_api::ServedBlob;
 
-impl PutReceipt {
-	pub fn content_id(&self) -> Result<ContentId, Error> {
-		ContentId::from_multibase(&self.cid)
-			.map_err(|e| Error::Chain(format!("the node returned a bad content id: {e}")))
-	}
-}
-
-/// A blob the node served.
-#[derive(Clone, Debug, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ServedBlob {
-	pub record: RecordId,
-	pub cid: String,
-	pub blob: String,
-	pub basis: String,
-}
-
-impl ServedBlob {
-	pub fn bytes(&self) -> Result<Vec<u8>, Error> {
-		hex::decode(self.blob.trim_start_matches("0x"))
-			.map_err(|e| Error::Chain(format!("the node returned a blob that is not hex: {e}")))
+/// A node's answer that does not hold what it should.
+impl From<ehr_rpc_api::BadAnswer> for Error {
+	fn from(error: ehr_rpc_api::BadAnswer) -> Self {
+		Error::Chain(error.0)
 	}
 }
 
@@ -56,19 +39,7 @@ pub async fn put(chain: &Chain, author: &Identity, blob: &[u8]) -> Result<PutRec
 		issued_at: now_ms(),
 	};
 	let signature = author.sign(&put_signing_payload(&request));
-	chain
-		.rpc(
-			"ehr_putBlob",
-			json!({
-				"blob": format!("0x{}", hex::encode(blob)),
-				"sha256": format!("0x{}", hex::encode(request.sha256)),
-				"author": author.ss58(),
-				"genesis": format!("0x{}", hex::encode(request.genesis)),
-				"issuedAt": request.issued_at,
-				"signature": format!("0x{}", hex::encode(signature)),
-			}),
-		)
-		.await
+	Ok(chain.ehr().put_blob(PutBlobParams::new(&request, &signature, blob)).await?)
 }
 
 /// Fetches the blob of `record`, as `reader`, for `purpose` (the node checks access and
@@ -87,17 +58,10 @@ pub async fn get(
 		issued_at: now_ms(),
 	};
 	let signature = reader.sign(&get_signing_payload(&request));
-	chain
-		.rpc(
-			"ehr_getBlob",
-			json!({
-				"record": record,
-				"reader": reader.ss58(),
-				"purpose": format!("{purpose:?}").to_lowercase(),
-				"genesis": format!("0x{}", hex::encode(request.genesis)),
-				"issuedAt": request.issued_at,
-				"signature": format!("0x{}", hex::encode(signature)),
-			}),
-		)
-		.await
+	Ok(chain.ehr().get_blob(GetBlobParams::new(&request, &signature)).await?)
+}
+
+/// Where the blob `cid` (as IPFS prints it) is on the node.
+pub async fn status(chain: &Chain, cid: &str) -> Result<BlobStatus, Error> {
+	Ok(chain.ehr().blob_status(cid.into()).await?)
 }

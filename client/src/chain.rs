@@ -1,19 +1,30 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The chain, as the client talks to it: subxt over one WebSocket connection to a node.
 //!
 //! Transactions are encoded from the node's metadata (subxt's dynamic API), so the client
 //! follows the runtime without generated code or custom types; arguments and answers that
 //! are ehr-chain's own types travel as their SCALE encoding ([`Static`]), checked against
 //! the shared `ehr-primitives` definitions. Runtime API calls and the node's own RPC
-//! methods go over the same connection.
+//! methods go over the same connection; the latter through the trait the node implements
+//! (`ehr_rpc_api::EhrApiClient`, see [`Chain::ehr`]).
 
 use crate::{keys::Identity, Error};
 use codec::{Decode, Encode};
 use ehr_primitives::{AccountId, Hash};
+use ehr_rpc_api::EhrApiClient;
+use std::sync::Arc;
 use subxt::{
 	config::{DefaultExtrinsicParamsBuilder, RpcConfigFor},
 	error::{DispatchError, TransactionEventsError},
-	ext::{jsonrpsee::ws_client::WsClientBuilder, scale_encode::EncodeAsFields},
-	rpcs::{rpc_params, LegacyRpcMethods, RpcClient},
+	ext::{
+		jsonrpsee::{
+			core::client::{ClientT, Error as ClientError},
+			rpc_params,
+			ws_client::{WsClient, WsClientBuilder},
+		},
+		scale_encode::EncodeAsFields,
+	},
+	rpcs::{LegacyRpcMethods, RpcClient},
 	transactions::{DynamicPayload, Signer, TransactionStatus},
 	utils::{AccountId32 as SubxtAccountId, MultiSignature},
 	OnlineClient, SubstrateConfig,
@@ -27,7 +38,8 @@ const MAX_RPC_MESSAGE_BYTES: u32 = 64 * 1024 * 1024;
 /// A connection to an ehr-chain node.
 pub struct Chain {
 	api: OnlineClient<SubstrateConfig>,
-	rpc: RpcClient,
+	/// The connection, shared by subxt and the node's own methods.
+	ws: Arc<WsClient>,
 	legacy: LegacyRpcMethods<RpcConfigFor<SubstrateConfig>>,
 	/// The encryption keys this client pinned on first use.
 	pins: crate::pins::Pins,
@@ -107,12 +119,20 @@ impl Chain {
 			.build(url)
 			.await
 			.map_err(|e| unreachable(e.to_string()))?;
-		let rpc = RpcClient::new(ws);
+		let ws = Arc::new(ws);
+		let rpc = RpcClient::new(ws.clone());
 		let api = OnlineClient::<SubstrateConfig>::from_rpc_client(rpc.clone())
 			.await
 			.map_err(|e| unreachable(e.to_string()))?;
-		let legacy = LegacyRpcMethods::new(rpc.clone());
-		Ok(Self { api, rpc, legacy, pins: crate::pins::Pins::load_default()? })
+		let legacy = LegacyRpcMethods::new(rpc);
+		Ok(Self { api, ws, legacy, pins: crate::pins::Pins::load_default()? })
+	}
+
+	/// The node's own methods (`ehr_*`), as `ehr_rpc_api` declares them: call them with
+	/// `ehr_rpc_api::EhrApiClient` in scope; their errors convert into [`Error`] (a refusal
+	/// is [`Error::Node`], its code one of `ehr_rpc_api::error`).
+	pub fn ehr(&self) -> &impl EhrApiClient {
+		&*self.ws
 	}
 
 	/// The encryption keys pinned on first use (see [`crate::pins`]).
@@ -167,18 +187,14 @@ impl Chain {
 			.map_err(|e| Error::Chain(format!("{method} answered something undecodable: {e}")))
 	}
 
-	/// Calls one of the node's own RPC methods with a single object parameter.
+	/// Calls a node's RPC method by name with one parameter, as it is: for what
+	/// [`Chain::ehr`] does not type (a hand-made or deliberately broken request).
 	pub async fn rpc<R: serde::de::DeserializeOwned>(
 		&self,
 		method: &str,
 		params: serde_json::Value,
 	) -> Result<R, Error> {
-		self.rpc.request(method, rpc_params![params]).await.map_err(|e| match e {
-			subxt::rpcs::Error::User(user) => {
-				Error::Node { code: user.code, message: user.message }
-			}
-			other => Error::Rpc(other.to_string()),
-		})
+		Ok(ClientT::request(&*self.ws, method, rpc_params![params]).await?)
 	}
 
 	/// Signs `call` as `who`, submits it, reports progress, and waits until it is
@@ -286,5 +302,17 @@ pub const MORTAL_PERIOD: u64 = 64;
 impl From<subxt::rpcs::Error> for Error {
 	fn from(e: subxt::rpcs::Error) -> Self {
 		Error::Rpc(e.to_string())
+	}
+}
+
+/// A node's error answer is [`Error::Node`]; anything else went wrong in transport.
+impl From<ClientError> for Error {
+	fn from(e: ClientError) -> Self {
+		match e {
+			ClientError::Call(answer) => {
+				Error::Node { code: answer.code(), message: answer.message().to_string() }
+			}
+			other => Error::Rpc(other.to_string()),
+		}
 	}
 }

@@ -1,6 +1,9 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Consent as the patient's client drives it: grant (and hand the keys of the records in
 //! scope to the grantee), revoke (and take the keys back), answer requests, read the
-//! audit trail; and the facility's side: request access, break the glass.
+//! audit trail; and the facility's side: request access, break the glass. Handing one
+//! record's key over ([`share_key`]) and taking it back ([`unshare_key`]) are here too:
+//! [`crate::records`] writes, confirms and reads records and hands no key over.
 //!
 //! A grant is all a grantee needs: any hospital node serves it the ciphertext and releases
 //! it the record key (audited), even when the patient is offline or granted from
@@ -11,8 +14,9 @@
 
 use crate::{
 	chain::{account_arg, At, Chain, Progress, Static},
+	crypto,
 	keys::Identity,
-	records::{self, variant},
+	records::{self, encryption_key, held_key},
 	Error,
 };
 use ehr_primitives::{
@@ -23,6 +27,11 @@ use ehr_primitives::{
 	AccountId, BlockNumber,
 };
 use subxt::dynamic::{self, Value};
+
+/// A fieldless enum of ehr-chain's as a metadata-encoded value, by variant name.
+fn variant<T: core::fmt::Debug>(value: &T) -> Value {
+	Value::unnamed_variant(format!("{value:?}"), [])
+}
 
 /// What a grant or request covers, as the caller states it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -164,7 +173,7 @@ pub async fn share_keys_in_scope(
 		let held: Option<ehr_primitives::records::WrappedKeyView<AccountId>> =
 			chain.runtime_call("RecordsApi_wrapped_key", (record.id, reader), At::Best).await?;
 		if held.is_none() {
-			match records::share_key(chain, patient, record.id, reader, progress).await {
+			match share_key(chain, patient, record.id, reader, progress).await {
 				Ok(()) => shared += 1,
 				Err(Error::NoEncryptionKey(_)) => return Ok(shared),
 				Err(e) => return Err(e),
@@ -172,6 +181,34 @@ pub async fn share_keys_in_scope(
 		}
 	}
 	Ok(shared)
+}
+
+/// Wraps `record`'s key (as `holder` has it on chain) to `reader` and hands it over on
+/// chain: the fast path of a patient's (or author's) client that is online; nodes release
+/// the key to the reader anyway.
+pub async fn share_key(
+	chain: &Chain,
+	holder: &Identity,
+	record: RecordId,
+	reader: &AccountId,
+	progress: &mut dyn FnMut(Progress),
+) -> Result<(), Error> {
+	let key = held_key(chain, holder, record).await?;
+	let wrapped = crypto::wrap_key(&key, &encryption_key(chain, reader).await?)?;
+	let call = dynamic::tx("Records", "add_reader_key", (record, account_arg(reader), wrapped));
+	chain.submit(holder, call, progress).await.map(drop)
+}
+
+/// Takes `reader`'s wrapped key of `record` away, as the patient.
+pub async fn unshare_key(
+	chain: &Chain,
+	patient: &Identity,
+	record: RecordId,
+	reader: &AccountId,
+	progress: &mut dyn FnMut(Progress),
+) -> Result<(), Error> {
+	let call = dynamic::tx("Records", "remove_reader_key", (record, account_arg(reader)));
+	chain.submit(patient, call, progress).await.map(drop)
 }
 
 /// Revokes a grant, then deletes the former grantee's wrapped keys of the patient's
@@ -212,7 +249,7 @@ pub async fn revoke(
 			)
 			.await?;
 		if still.is_err() {
-			records::unshare_key(chain, patient, record.id, &grantee, progress).await?;
+			unshare_key(chain, patient, record.id, &grantee, progress).await?;
 			removed += 1;
 		}
 	}
@@ -305,7 +342,7 @@ pub async fn break_glass(
 	justification: &str,
 	progress: &mut dyn FnMut(Progress),
 ) -> Result<(), Error> {
-	let digest = crate::crypto::sha256(justification.as_bytes());
+	let digest = crypto::sha256(justification.as_bytes());
 	let call =
 		dynamic::tx("Consent", "open_break_glass", (account_arg(patient), Static(reason), digest));
 	chain.submit(doctor, call, progress).await.map(drop)

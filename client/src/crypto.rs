@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Record encryption and key wrapping: the shared [`ehr_crypto`] crate (the nodes that
 //! release keys use the very same code), re-exported for the client's users.
 //!

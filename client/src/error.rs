@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The client's errors: each says what went wrong in terms a user can act on.
 
 use crate::{crypto::CryptoError, fhir::FhirError, keys::KeyError};

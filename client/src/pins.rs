@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Encryption keys pinned on first use.
 //!
 //! A writer wraps record keys to the encryption keys the chain lists for the patient, the

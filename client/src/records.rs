@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! A record's life as the client drives it: write (or amend), confirm or reject, read,
 //! erase.
 //!
@@ -27,7 +28,8 @@ use ehr_primitives::{
 	registry::Standing,
 	AccountId,
 };
-use subxt::dynamic::{self, Value};
+use ehr_rpc_api::{EhrApiClient, ReleaseKeyParams};
+use subxt::dynamic;
 use zeroize::Zeroizing;
 
 /// What a written record came to.
@@ -205,7 +207,8 @@ async fn seal(
 }
 
 /// Confirms a pending record, as its patient (or a guardian): it counts from now on, and
-/// its grantees can have its key released by any hospital node.
+/// its grantees can have its key released by any hospital node. Confirming hands no key
+/// over; that is [`crate::consent`]'s (`share_key`, `share_keys_in_scope`).
 pub async fn confirm(
 	chain: &Chain,
 	patient: &Identity,
@@ -272,17 +275,6 @@ pub struct Released {
 	pub from_escrow: bool,
 }
 
-/// The node's answer to `ehr_releaseKey`.
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ReleaseAnswer {
-	basis: String,
-	released_by: String,
-	custodian: Option<String>,
-	shares: Vec<String>,
-	threshold: u8,
-}
-
 /// Asks the node for `record`'s key, as `reader`, for `purpose`: the node releases it only
 /// if the chain lets the reader access the record, after recording the release in the
 /// patient's audit trail (see `docs/keys.md`).
@@ -305,31 +297,14 @@ pub async fn release_key(
 		issued_at: crate::keys::now_ms(),
 	};
 	let signature = reader.sign(&request.signing_payload());
-	let answer: ReleaseAnswer = chain
-		.rpc(
-			"ehr_releaseKey",
-			serde_json::json!({
-				"record": record,
-				"reader": reader.ss58(),
-				"purpose": format!("{purpose:?}").to_lowercase(),
-				"recipient": format!("0x{}", hex::encode(request.recipient)),
-				"genesis": format!("0x{}", hex::encode(request.genesis)),
-				"issuedAt": request.issued_at,
-				"signature": format!("0x{}", hex::encode(signature)),
-			}),
-		)
-		.await?;
-	let bytes = |text: &str| {
-		hex::decode(text.trim_start_matches("0x"))
-			.map_err(|e| Error::Chain(format!("the node released material that is not hex: {e}")))
-	};
-	let (key, from_escrow) = match &answer.custodian {
-		Some(wrapped) => (crypto::unwrap_key(&bytes(wrapped)?, secret)?, false),
+	let answer = chain.ehr().release_key(ReleaseKeyParams::new(&request, &signature)).await?;
+	let (key, from_escrow) = match answer.custodian_bytes()? {
+		Some(wrapped) => (crypto::unwrap_key(&wrapped, secret)?, false),
 		None => {
 			let shares = answer
-				.shares
+				.share_bytes()?
 				.iter()
-				.map(|share| Ok(crypto::unwrap_bytes(&bytes(share)?, secret)?))
+				.map(|share| Ok(crypto::unwrap_bytes(share, secret)?))
 				.collect::<Result<Vec<Zeroizing<Vec<u8>>>, Error>>()?;
 			(crypto::escrow::combine(answer.threshold, &shares)?, true)
 		}
@@ -392,37 +367,4 @@ pub fn check_against_anchor(view: &RecordView<AccountId>, blob: &[u8]) -> Result
 		return Err(Error::TamperedBlob { record: view.id, what: "content id" });
 	}
 	Ok(())
-}
-
-/// Wraps `record`'s key (as `holder` has it on chain) to `reader` and hands it over on
-/// chain: the fast path of a patient's (or author's) client that is online; nodes release
-/// the key to the reader anyway.
-pub async fn share_key(
-	chain: &Chain,
-	holder: &Identity,
-	record: RecordId,
-	reader: &AccountId,
-	progress: &mut dyn FnMut(Progress),
-) -> Result<(), Error> {
-	let key = held_key(chain, holder, record).await?;
-	let wrapped = crypto::wrap_key(&key, &encryption_key(chain, reader).await?)?;
-	let call = dynamic::tx("Records", "add_reader_key", (record, account_arg(reader), wrapped));
-	chain.submit(holder, call, progress).await.map(drop)
-}
-
-/// Takes `reader`'s wrapped key of `record` away, as the patient.
-pub async fn unshare_key(
-	chain: &Chain,
-	patient: &Identity,
-	record: RecordId,
-	reader: &AccountId,
-	progress: &mut dyn FnMut(Progress),
-) -> Result<(), Error> {
-	let call = dynamic::tx("Records", "remove_reader_key", (record, account_arg(reader)));
-	chain.submit(patient, call, progress).await.map(drop)
-}
-
-/// A fieldless enum of ehr-chain's as a metadata-encoded value, by variant name.
-pub fn variant<T: core::fmt::Debug>(value: &T) -> Value {
-	Value::unnamed_variant(format!("{value:?}"), [])
 }

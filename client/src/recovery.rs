@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Account recovery with FRAME's `pallet-recovery`: a patient who lost their phrase gets
 //! their records back on a new account.
 //!

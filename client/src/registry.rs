@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The account's standing, registering its encryption key, and the registrations that
 //! need the registered account's own signature (patients by staff, node accounts by their
 //! hospital).
@@ -175,7 +176,7 @@ pub async fn apply(
 		tried = tried.checked_add(1).ok_or_else(|| {
 			Error::Chain(format!("no proof-of-work ticket of {difficulty} bits found"))
 		})?;
-		if tried % POW_REPORT_EVERY == 0 {
+		if tried.is_multiple_of(POW_REPORT_EVERY) {
 			work(tried, expected);
 		}
 	};

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Time-based one-time passwords (RFC 6238) as a second factor for unlocking a keystore.
 //!
 //! The parameters are the ones every authenticator app assumes when an `otpauth://` URI leaves

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The corruption campaign's blob half (the database half is
 //! `node/tests/corruption_campaign.rs`): a node's blob store damaged in ways drawn from a
 //! wide family must heal with no operator step.
@@ -104,7 +105,7 @@ fn corrupt(
 				let mut bytes = std::fs::read(file(i)).expect("blob file");
 				let at = rng.below(bytes.len().saturating_sub(64) as u64) as usize;
 				for b in bytes.iter_mut().skip(at).take(64) {
-					*b = rng.next() as u8;
+					*b = rng.next_u64() as u8;
 				}
 				std::fs::write(file(i), bytes).expect("write");
 			}

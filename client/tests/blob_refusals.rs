@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The node's blob store and key release refuse what they must, with the documented error
 //! codes, against a real development node on 127.0.0.1: writes by non-doctors, oversized
 //! blobs, stale, misdirected or forged requests, unknown records, readers without access,
@@ -17,6 +18,7 @@ use ehr_primitives::{
 	records::{Category, Purpose},
 	Hash,
 };
+use ehr_rpc_api::error::*;
 use ehr_testnet::{node_binary, Network};
 use serde_json::json;
 use std::time::Duration;
@@ -88,37 +90,40 @@ async fn the_blob_store_refuses_with_specific_errors() {
 	let doctor = Identity::from_suri("//Bob").expect("a doctor on dev");
 	let patient = Identity::from_suri("//Charlie").expect("a patient on dev");
 
-	// Only doctors store blobs: 1004.
-	assert_eq!(code(blobs::put(&chain, &patient, b"ciphertext").await), 1004);
-	// At most 1 MiB (IPFS's block size): 1009.
+	// Only doctors store blobs: `NOT_A_WRITER`.
+	assert_eq!(code(blobs::put(&chain, &patient, b"ciphertext").await), NOT_A_WRITER);
+	// At most 1 MiB (IPFS's block size): `STORE_REFUSED`.
 	let oversized = vec![7u8; ehr_primitives::blobs::MAX_BLOB_BYTES + 1];
-	assert_eq!(code(blobs::put(&chain, &doctor, &oversized).await), 1009);
-	// Requests older than five minutes: 1002.
+	assert_eq!(code(blobs::put(&chain, &doctor, &oversized).await), STORE_REFUSED);
+	// Requests older than five minutes: `STALE`.
 	let stale = put_params(&doctor, &doctor, genesis, now - 10 * 60 * 1000, b"ciphertext");
-	assert_eq!(code(chain.rpc::<serde_json::Value>("ehr_putBlob", stale).await), 1002);
-	// Signed for another chain: 1001.
+	assert_eq!(code(chain.rpc::<serde_json::Value>("ehr_putBlob", stale).await), STALE);
+	// Signed for another chain: `WRONG_CHAIN`.
 	let elsewhere = put_params(&doctor, &doctor, Hash::repeat_byte(9), now, b"ciphertext");
-	assert_eq!(code(chain.rpc::<serde_json::Value>("ehr_putBlob", elsewhere).await), 1001);
-	// Signed by someone other than the claimed author: 1003.
+	assert_eq!(code(chain.rpc::<serde_json::Value>("ehr_putBlob", elsewhere).await), WRONG_CHAIN);
+	// Signed by someone other than the claimed author: `BAD_SIGNATURE`.
 	let forged = put_params(&patient, &doctor, genesis, now, b"ciphertext");
-	assert_eq!(code(chain.rpc::<serde_json::Value>("ehr_putBlob", forged).await), 1003);
-	// A blob that is not the one the signature covers: 1000, after the signature is
+	assert_eq!(code(chain.rpc::<serde_json::Value>("ehr_putBlob", forged).await), BAD_SIGNATURE);
+	// A blob that is not the one the signature covers: `MALFORMED`, after the signature is
 	// checked (a stranger's oversized or unsigned body is never decoded or hashed).
 	let mut swapped = put_params(&doctor, &doctor, genesis, now, b"ciphertext");
 	swapped["blob"] = json!(format!("0x{}", hex::encode(b"other ciphertext")));
-	assert_eq!(code(chain.rpc::<serde_json::Value>("ehr_putBlob", swapped).await), 1000);
+	assert_eq!(code(chain.rpc::<serde_json::Value>("ehr_putBlob", swapped).await), MALFORMED);
 	let mut stranger = put_params(&patient, &doctor, genesis, now, b"ciphertext");
 	stranger["blob"] = json!("0xnot hex at all");
-	assert_eq!(code(chain.rpc::<serde_json::Value>("ehr_putBlob", stranger).await), 1003);
-	// One doctor may stage 1 MiB per staging period here: 1016, then, after the period,
+	assert_eq!(code(chain.rpc::<serde_json::Value>("ehr_putBlob", stranger).await), BAD_SIGNATURE);
+	// One doctor may stage 1 MiB per staging period here: `STAGING_BUDGET_EXHAUSTED`, then, after the period,
 	// again.
 	let big = vec![3u8; 700 * 1024];
 	blobs::put(&chain, &doctor, &big).await.expect("within the doctor's staging budget");
-	assert_eq!(code(blobs::put(&chain, &doctor, &[4u8; 700 * 1024]).await), 1016);
+	assert_eq!(
+		code(blobs::put(&chain, &doctor, &[4u8; 700 * 1024]).await),
+		STAGING_BUDGET_EXHAUSTED
+	);
 	tokio::time::sleep(Duration::from_millis(2_500)).await;
 	blobs::put(&chain, &doctor, &[5u8; 700 * 1024]).await.expect("budget restored");
-	// No such record: 1005.
-	assert_eq!(code(blobs::get(&chain, &patient, 999, Purpose::Treatment).await), 1005);
+	// No such record: `UNKNOWN_RECORD`.
+	assert_eq!(code(blobs::get(&chain, &patient, 999, Purpose::Treatment).await), UNKNOWN_RECORD);
 	// Malformed parameters: JSON-RPC's invalid-params code, naming the field.
 	let refused = chain
 		.rpc::<serde_json::Value>(
@@ -171,27 +176,30 @@ async fn the_blob_store_refuses_with_specific_errors() {
 		issued_at: ehr_client::keys::now_ms(),
 	};
 	let release = |params| chain.rpc::<serde_json::Value>("ehr_releaseKey", params);
-	// No grant: 1007; no such record: 1005.
+	// No grant: `ACCESS_DENIED`; no such record: `UNKNOWN_RECORD`.
 	assert_eq!(
 		code(release(release_params(&insurer, &request(&insurer, written.record))).await),
-		1007
+		ACCESS_DENIED
 	);
-	assert_eq!(code(release(release_params(&insurer, &request(&insurer, 999))).await), 1005);
-	// Not signed by the reader it names: 1003; another chain: 1001; stale: 1002.
+	assert_eq!(
+		code(release(release_params(&insurer, &request(&insurer, 999))).await),
+		UNKNOWN_RECORD
+	);
+	// Not signed by the reader it names: `BAD_SIGNATURE`; another chain: `WRONG_CHAIN`; stale: `STALE`.
 	assert_eq!(
 		code(release(release_params(&doctor, &request(&insurer, written.record))).await),
-		1003
+		BAD_SIGNATURE
 	);
 	let elsewhere =
 		KeyRequest { genesis: Hash::repeat_byte(9), ..request(&patient, written.record) };
-	assert_eq!(code(release(release_params(&patient, &elsewhere)).await), 1001);
+	assert_eq!(code(release(release_params(&patient, &elsewhere)).await), WRONG_CHAIN);
 	let stale = KeyRequest { issued_at: now - 10 * 60 * 1000, ..request(&patient, written.record) };
-	assert_eq!(code(release(release_params(&patient, &stale)).await), 1002);
-	// The patient's request is served once; the same request again is refused: 1014.
+	assert_eq!(code(release(release_params(&patient, &stale)).await), STALE);
+	// The patient's request is served once; the same request again is refused: `REPLAYED`.
 	let once = release_params(&patient, &request(&patient, written.record));
 	let served = release(once.clone()).await.expect("the patient gets the key");
 	assert_eq!(served["basis"], "Owner");
-	assert_eq!(code(release(once).await), 1014);
+	assert_eq!(code(release(once).await), REPLAYED);
 
 	// A doctor's blob is staged, and dropped when no anchor adopts it in time.
 	let receipt = blobs::put(&chain, &doctor, b"ciphertext nobody anchors").await.expect("staged");

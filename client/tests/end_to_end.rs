@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! A record's whole life through the `ehr` client against a real 4-hospital consortium on
 //! 127.0.0.1: a doctor writes, the patient reads it through another hospital's node and
 //! confirms, every node replicates the blob, the patient grants an insurer who reads and
@@ -17,6 +18,7 @@ use ehr_client::{
 	records, registry, Error,
 };
 use ehr_primitives::records::{AuditAction, Category, ContentId, Purpose, RecordStatus};
+use ehr_rpc_api::error::*;
 use ehr_testnet::{node_binary, Network, LOCAL_VALIDATORS};
 use std::time::Duration;
 
@@ -167,7 +169,7 @@ async fn a_record_from_writing_to_revocation_and_erasure() {
 
 	// The insurer is refused before a grant, then reads through Bob's node after one.
 	let refused = records::read(bob_node, &insurer, written.record, Purpose::Payment).await;
-	assert!(matches!(refused, Err(Error::Node { code: 1007, .. })), "{refused:?}");
+	assert!(matches!(refused, Err(Error::Node { code: ACCESS_DENIED, .. })), "{refused:?}");
 	let (grant, shared) = consent::grant(
 		bob_node,
 		&ferdie,
@@ -250,7 +252,7 @@ async fn a_record_from_writing_to_revocation_and_erasure() {
 	for chain in &chains {
 		for record in [written.record, amended.record, latest.record] {
 			let denied = blobs::get(chain, &insurer, record, Purpose::Payment).await;
-			assert!(matches!(denied, Err(Error::Node { code: 1007, .. })), "{denied:?}");
+			assert!(matches!(denied, Err(Error::Node { code: ACCESS_DENIED, .. })), "{denied:?}");
 			let released = records::release_key(
 				chain,
 				&insurer,
@@ -260,7 +262,7 @@ async fn a_record_from_writing_to_revocation_and_erasure() {
 			)
 			.await;
 			assert!(
-				matches!(released, Err(Error::Node { code: 1007, .. })),
+				matches!(released, Err(Error::Node { code: ACCESS_DENIED, .. })),
 				"{:?}",
 				released.err()
 			);
@@ -291,7 +293,7 @@ async fn a_record_from_writing_to_revocation_and_erasure() {
 	records::erase(alice_node, &ferdie, amended.record, &mut quiet).await.expect("erased");
 	wait_blob_everywhere(&chains, &amended.cid, "absent").await;
 	let gone = blobs::get(alice_node, &ferdie, amended.record, Purpose::Treatment).await;
-	assert!(matches!(gone, Err(Error::Node { code: 1006, .. })), "{gone:?}");
+	assert!(matches!(gone, Err(Error::Node { code: ERASED, .. })), "{gone:?}");
 
 	// The `ehr` command reads the record too.
 	let output = std::process::Command::new(env!("CARGO_BIN_EXE_ehr"))

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Key custody on a real 4-hospital consortium on 127.0.0.1 (`docs/keys.md`): once a doctor
 //! wrote a record and the patient confirmed it, the patient's client never runs again —
 //! the patient's part is done with bare transactions, as Polkadot.js apps does it — and
@@ -24,6 +25,7 @@ use ehr_primitives::{
 	registry::{ApplicantRole, ProfileCommitment, Role},
 	AccountId,
 };
+use ehr_rpc_api::error::*;
 use ehr_testnet::{node_binary, Network};
 use std::time::Duration;
 use subxt::dynamic;
@@ -319,7 +321,11 @@ async fn every_access_the_chain_grants_yields_a_key_with_the_patient_offline() {
 	for chain in [bob_node, charlie_node, dave_node] {
 		let refused =
 			records::release_key(chain, &one, record, Purpose::Payment, Recipient::Session).await;
-		assert!(matches!(refused, Err(Error::Node { code: 1007, .. })), "{:?}", refused.err());
+		assert!(
+			matches!(refused, Err(Error::Node { code: ACCESS_DENIED, .. })),
+			"{:?}",
+			refused.err()
+		);
 	}
 
 	// The patient loses the phrase: the hospital suspends the account, the guardian and the
@@ -353,5 +359,5 @@ async fn every_access_the_chain_grants_yields_a_key_with_the_patient_offline() {
 	let lost =
 		records::release_key(charlie_node, &ferdie, record, Purpose::Treatment, Recipient::Session)
 			.await;
-	assert!(matches!(lost, Err(Error::Node { code: 1007, .. })), "{:?}", lost.err());
+	assert!(matches!(lost, Err(Error::Node { code: ACCESS_DENIED, .. })), "{:?}", lost.err());
 }

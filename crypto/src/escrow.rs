@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Escrow shares of a record key: Shamir's secret sharing over GF(256), by the `blahaj`
 //! crate (no field arithmetic of our own).
 //!

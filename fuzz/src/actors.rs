@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Who signs the fuzzer's transactions, and the chain they start on.
 //!
 //! The actors are the local consortium's genesis accounts (four hospitals, their node

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Calls drawn from fuzz input by walking the runtime's own type information.
 //!
 //! Every call of every pallet is reachable without a hand-written list that would fall

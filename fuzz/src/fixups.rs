@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Repairs that let generated calls past checks no random bytes pass: signatures,
 //! proofs and bounds computed from the state, as an honest client computes them.
 //!

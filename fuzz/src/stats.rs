@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! What the fuzzer's transactions did, per call: the coverage of a corpus in the
 //! runtime's own terms (which calls ran, which succeeded, which errors they met).
 

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The fuzzer's short run in CI: every committed input (the corpus the coverage-guided runs
 //! kept, and each finding's regression input) and a few hundred seeded random inputs, with
 //! every pallet's invariants checked after every block. A panic or a broken invariant

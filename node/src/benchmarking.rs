@@ -1,10 +1,11 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! `ehr-node benchmark …`, in a node built with `--features runtime-benchmarks` (the
 //! benchmark CLI crate brings ~100 crates of Polkadot and Cumulus that production and test
 //! builds do without): the subcommands, and what `benchmark overhead|extrinsic` need from
 //! this chain — signed `system.remark` transactions built natively, and the inherent data
 //! of a block.
 
-use crate::service::{self, FullClient};
+use crate::{client::FullClient, service};
 use ehr_primitives::opaque::Block;
 use ehr_runtime as runtime;
 use frame_benchmarking_cli::{

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Chain specifications built from the runtime's genesis presets.
 
 use ehr_runtime::WASM_BINARY;

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Command-line interface of `ehr-node`.
 
 /// The `ehr-node` command line: run a node, or one of the standard subcommands.

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Dispatches the command line to the node service or a subcommand.
 
 use crate::{
@@ -120,7 +121,7 @@ pub fn run() -> sc_cli::Result<()> {
 			if crate::recovery::isolated::is_child() {
 				let recovery = cli.recovery.clone();
 				return runner.sync_run(|config| -> sc_cli::Result<()> {
-					crate::recovery::isolated::run_child(&config, &recovery)
+					crate::recovery::isolated::run_child(&config, &recovery, service::new_partial)
 				});
 			}
 			let database = crate::recovery::checked_database(runner.config(), &cli.recovery);

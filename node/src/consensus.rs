@@ -1,9 +1,10 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Aura block authoring and GRANDPA finality for the node service.
 //!
 //! Every hospital validator authors in its Aura slots and votes in GRANDPA rounds; a
 //! full node that is not a validator imports and verifies both.
 
-use crate::service::{FullClient, FullGrandpaBlockImport, FullPool, FullSelectChain};
+use crate::client::{FullClient, FullGrandpaBlockImport, FullPool, FullSelectChain};
 use ehr_primitives::{opaque::Block, Hash};
 use prometheus_endpoint::Registry;
 use sc_consensus_aura::{ImportQueueParams, SlotProportion, StartAuraParams};

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The node's service account: the `Node`-role account a hospital appoints for each of its
 //! nodes (`registry.appoint_node`), whose key is in the node's keystore (type `ehrn`).
 //!
@@ -6,7 +7,7 @@
 //! the runtime refuses any other call from it. The hospital's own account, which votes in
 //! the council and has authority over the hospital's staff, never has to be on the node.
 
-use crate::service::{FullClient, FullPool};
+use crate::client::{FullClient, FullPool};
 use codec::Decode;
 use ehr_primitives::{registry::Role, AccountId, Hash};
 use ehr_runtime::signing::{Lifetime, MORTAL_PERIOD};

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! `ehr-node node-key-proof`: the node's network key agreeing to be a hospital's node, for
 //! `consortium.addNode` (see `ehr_primitives::consortium::node_key_payload`). Without it a
 //! hospital could authorize node ids whose keys it does not hold.

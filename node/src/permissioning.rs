@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Permissioned networking: a consortium node keeps connections only with the nodes the
 //! chain authorizes (the consortium pallet's authorized peers).
 //!
@@ -10,7 +11,7 @@
 //! who pins the node to some peers (`--reserved-only --reserved-nodes`) keeps just those
 //! of them that are authorized.
 
-use crate::service::FullClient;
+use crate::client::FullClient;
 use ehr_primitives::{consortium::ConsortiumApi, opaque::Block};
 use futures::StreamExt;
 use sc_client_api::BlockchainEvents;

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! How often one reader may have a node serve it (blobs and keys): each read makes the
 //! node sign an audit transaction, so a reader looping with fresh signatures would
 //! otherwise flood the chain. Per reader, and per reader and record, over sliding windows.

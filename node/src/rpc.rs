@@ -1,14 +1,28 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The node's JSON-RPC methods beyond the standard ones `sc-service` installs
-//! (`chain_*`, `state_*`, `author_*`, `system_*`, the new JSON-RPC spec).
+//! (`chain_*`, `state_*`, `author_*`, `system_*`, the new JSON-RPC spec): `system_*`'s
+//! nonce and dry-run, and the node's own `ehr_*` methods, whose trait, parameter and
+//! answer types and error codes are `ehr-rpc-api`'s (`docs/openrpc.json` documents them).
 
 use crate::{
-	blobs::access::{AccessError, BlobService},
-	custody::release::KeyService,
-	recovery::audit::AuditHandle,
+	blobs::{
+		access::{self, AccessError, BlobService},
+		store::Placement,
+	},
+	custody::release::{self, KeyService},
+	recovery::audit::{self, AuditHandle},
 };
 use ehr_primitives::{opaque::Block, AccountId, Nonce};
-use jsonrpsee::{types::ErrorObjectOwned, RpcModule};
-use sc_rpc_api::{DenyUnsafe, UnsafeRpcError};
+use ehr_rpc_api::{
+	error as code, AuditReport, AuditVerdict, BlobStatus, EhrApiServer, GetBlobParams,
+	PutBlobParams, PutReceipt, ReleaseKeyParams, ReleasedKey, ServedBlob,
+};
+use jsonrpsee::{
+	core::{async_trait, RpcResult},
+	types::ErrorObjectOwned,
+	Extensions, RpcModule,
+};
+use sc_rpc_api::DenyUnsafe;
 use sc_transaction_pool_api::TransactionPool;
 use sp_api::ProvideRuntimeApi;
 use sp_block_builder::BlockBuilder;
@@ -50,225 +64,152 @@ where
 	// `system_accountNextIndex` (the nonce including pool transactions) and `system_dryRun`:
 	// Polkadot.js uses the former for every transaction it signs.
 	module.merge(System::new(client, pool).into_rpc())?;
-	module.merge(audit_rpc(audit)?)?;
-	module.merge(blob_rpc(blobs)?)?;
-	module.merge(key_rpc(keys)?)?;
+	module.merge(Ehr { audit, blobs, keys }.into_rpc())?;
 
 	Ok(module)
 }
 
-/// `ehr_lastAudit`: the last audit of the local finalized chain against the peers (`null`
-/// before the first); `ehr_runAudit` (an unsafe method): runs one now and returns it.
-fn audit_rpc(
+/// The `ehr_*` methods: the blob store (`crate::blobs`), key release (`crate::custody`)
+/// and the peer audit (`crate::recovery`). The blob and key requests are signed by the
+/// caller's account, so those are safe methods; `ehr_runAudit` is not.
+struct Ehr {
 	audit: AuditHandle,
-) -> Result<RpcModule<AuditHandle>, Box<dyn std::error::Error + Send + Sync>> {
-	let mut module = RpcModule::new(audit);
-	module.register_method("ehr_lastAudit", |_, audit, _| audit.last())?;
-	// Running an audit makes the node send requests to all its peers: only for operators
-	// (an RPC port open to the outside denies it unless `--rpc-methods unsafe`).
-	module.register_async_method("ehr_runAudit", |_, audit, extensions| {
-		let denied = matches!(extensions.get::<DenyUnsafe>(), Some(DenyUnsafe::Yes));
-		async move {
-			if denied {
-				return Err(ErrorObjectOwned::from(UnsafeRpcError));
-			}
-			audit.run_now().await.map_err(|e| ErrorObjectOwned::owned(-32000, e, None::<()>))
-		}
-	})?;
-	Ok(module)
+	blobs: Arc<BlobService>,
+	keys: Arc<KeyService>,
 }
 
-/// `ehr_putBlob`, `ehr_getBlob`, `ehr_blobStatus`: the off-chain record store (see
-/// `crate::blobs`). Requests are signed by the caller's account, so these are safe methods.
-fn blob_rpc(
-	blobs: Arc<BlobService>,
-) -> Result<RpcModule<Arc<BlobService>>, Box<dyn std::error::Error + Send + Sync>> {
-	let mut module = RpcModule::new(blobs);
-	module.register_blocking_method("ehr_putBlob", |params, blobs, _| {
-		let params: blob_params::Put = params.one()?;
-		let (request, signature, blob_hex) = params.parse()?;
-		blobs.put(request, &signature, &blob_hex).map_err(access_error)
-	})?;
-	module.register_async_method("ehr_getBlob", |params, blobs, _| async move {
-		let params: blob_params::Get = params.one()?;
-		let (request, signature) = params.parse()?;
-		blobs.get(request, &signature).await.map_err(access_error)
-	})?;
-	module.register_method("ehr_blobStatus", |params, blobs, _| {
-		let cid: String = params.one()?;
+#[async_trait]
+impl EhrApiServer for Ehr {
+	fn put_blob(&self, request: PutBlobParams) -> RpcResult<PutReceipt> {
+		let (request, signature, blob_hex) = request.parse()?;
+		let receipt = self.blobs.put(request, &signature, &blob_hex).map_err(refusal)?;
+		Ok(put_receipt(receipt))
+	}
+
+	async fn get_blob(&self, request: GetBlobParams) -> RpcResult<ServedBlob> {
+		let (request, signature) = request.parse()?;
+		let served = self.blobs.get(request, &signature).await.map_err(refusal)?;
+		Ok(ServedBlob {
+			record: served.record,
+			cid: served.cid,
+			blob: served.blob,
+			basis: served.basis,
+		})
+	}
+
+	fn blob_status(&self, cid: String) -> RpcResult<BlobStatus> {
 		let cid = ehr_primitives::records::ContentId::from_multibase(&cid)
 			.map_err(|e| invalid_params(e.to_string()))?;
-		Ok::<_, ErrorObjectOwned>(blobs.placement(&cid))
-	})?;
-	Ok(module)
+		Ok(match self.blobs.placement(&cid) {
+			Placement::Stored => BlobStatus::Stored,
+			Placement::Staged => BlobStatus::Staged,
+			Placement::Absent => BlobStatus::Absent,
+		})
+	}
+
+	async fn release_key(&self, request: ReleaseKeyParams) -> RpcResult<ReleasedKey> {
+		let (request, signature) = request.parse()?;
+		let released = self.keys.release(request, &signature).await.map_err(refusal)?;
+		Ok(released_key(released))
+	}
+
+	fn last_audit(&self) -> RpcResult<Option<AuditReport>> {
+		Ok(self.audit.last().map(audit_report))
+	}
+
+	async fn run_audit(&self, extensions: &Extensions) -> RpcResult<AuditReport> {
+		// Running an audit makes the node send requests to all its peers: only for
+		// operators (an RPC port open to the outside denies it unless
+		// `--rpc-methods unsafe`).
+		if let Some(deny) = extensions.get::<DenyUnsafe>() {
+			deny.check_if_safe()?;
+		}
+		let report = self
+			.audit
+			.run_now()
+			.await
+			.map_err(|e| ErrorObjectOwned::owned(code::AUDIT_NOT_RUN, e, None::<()>))?;
+		Ok(audit_report(report))
+	}
 }
 
-/// `ehr_releaseKey`: a record key for a reader the chain allows, wrapped to the reader's
-/// recipient key, after the release is audited on chain (see `crate::custody`). Requests
-/// are signed by the reader's account, so this is a safe method.
-fn key_rpc(
-	keys: Arc<KeyService>,
-) -> Result<RpcModule<Arc<KeyService>>, Box<dyn std::error::Error + Send + Sync>> {
-	let mut module = RpcModule::new(keys);
-	module.register_async_method("ehr_releaseKey", |params, keys, _| async move {
-		let params: blob_params::Release = params.one()?;
-		let (request, signature) = params.parse()?;
-		keys.release(request, &signature).await.map_err(access_error)
-	})?;
-	Ok(module)
-}
-
-fn access_error(error: AccessError) -> ErrorObjectOwned {
-	ErrorObjectOwned::owned(error.code(), error.to_string(), None::<()>)
+/// A refused signed request, with its code (`ehr_rpc_api::error`).
+fn refusal(error: AccessError) -> ErrorObjectOwned {
+	let code = match &error {
+		AccessError::Malformed(_) => code::MALFORMED,
+		AccessError::WrongChain(_) => code::WRONG_CHAIN,
+		AccessError::Stale(_) => code::STALE,
+		AccessError::BadSignature(_) => code::BAD_SIGNATURE,
+		AccessError::NotAWriter(_) => code::NOT_A_WRITER,
+		AccessError::UnknownRecord(_) => code::UNKNOWN_RECORD,
+		AccessError::Erased(_) => code::ERASED,
+		AccessError::Denied { .. } => code::ACCESS_DENIED,
+		AccessError::Unavailable(_) => code::BLOB_UNAVAILABLE,
+		AccessError::Store(_) => code::STORE_REFUSED,
+		AccessError::NoNodeAccount => code::NO_NODE_ACCOUNT,
+		AccessError::NodeAccountInactive(_) => code::NODE_ACCOUNT_INACTIVE,
+		AccessError::Audit(_) => code::AUDIT_FAILED,
+		AccessError::Internal(_) => code::INTERNAL,
+		AccessError::Replayed => code::REPLAYED,
+		AccessError::KeyUnavailable(_) => code::KEY_UNAVAILABLE,
+		AccessError::AuthorStagingFull(_) => code::STAGING_BUDGET_EXHAUSTED,
+		AccessError::TooManyReads(_) => code::TOO_MANY_READS,
+	};
+	ErrorObjectOwned::owned(code, error.to_string(), None::<()>)
 }
 
 fn invalid_params(message: String) -> ErrorObjectOwned {
-	ErrorObjectOwned::owned(jsonrpsee::types::error::INVALID_PARAMS_CODE, message, None::<()>)
+	ErrorObjectOwned::owned(code::INVALID_PARAMS, message, None::<()>)
 }
 
-/// The JSON forms of the signed requests (blobs and keys).
-mod blob_params {
-	use super::invalid_params;
-	use ehr_primitives::{
-		blobs::{GetRequest, KeyRequest, PutRequest},
-		records::Purpose,
-		AccountId, Hash,
+fn put_receipt(receipt: access::PutReceipt) -> PutReceipt {
+	let access::PutReceipt { cid, cid_hex, sha256, size, staged_for_secs } = receipt;
+	PutReceipt { cid, cid_hex, sha256, size: size as u64, staged_for_secs }
+}
+
+fn released_key(key: release::ReleasedKey) -> ReleasedKey {
+	let release::ReleasedKey {
+		record,
+		basis,
+		released_by,
+		audit_block,
+		custodian,
+		shares,
+		threshold,
+	} = key;
+	ReleasedKey { record, basis, released_by, audit_block, custodian, shares, threshold }
+}
+
+fn audit_report(report: audit::AuditReport) -> AuditReport {
+	let audit::AuditReport {
+		at,
+		local_finalized,
+		heights,
+		peers_asked,
+		agreeing,
+		disagreeing,
+		unreachable,
+		verdict,
+		peers_finalized,
+		action,
+	} = report;
+	let verdict = match verdict {
+		audit::Verdict::Agreed => AuditVerdict::Agreed,
+		audit::Verdict::LocalDivergence { height } => AuditVerdict::LocalDivergence { height },
+		audit::Verdict::NoMajority => AuditVerdict::NoMajority,
+		audit::Verdict::NoPeers => AuditVerdict::NoPeers,
+		audit::Verdict::NothingFinalized => AuditVerdict::NothingFinalized,
 	};
-	use jsonrpsee::types::ErrorObjectOwned;
-	use sp_core::crypto::Ss58Codec;
-
-	/// `ehr_putBlob`'s parameter.
-	#[derive(serde::Deserialize)]
-	#[serde(rename_all = "camelCase", deny_unknown_fields)]
-	pub struct Put {
-		/// The ciphertext, hex.
-		blob: String,
-		/// The ciphertext's SHA-256, hex: what the signature covers, checked against the
-		/// blob only once the signature is.
-		sha256: String,
-		/// The doctor's account (SS58 or hex).
-		author: String,
-		/// The chain's genesis hash, hex.
-		genesis: String,
-		/// ms since the Unix epoch.
-		issued_at: u64,
-		/// Signature over `PUT_CONTEXT ‖ SCALE(PutRequest)`, hex.
-		signature: String,
-	}
-
-	impl Put {
-		/// The request, its signature and the blob still in hex (decoded once the request
-		/// is known to be good).
-		pub fn parse(self) -> Result<(PutRequest<AccountId>, Vec<u8>, String), ErrorObjectOwned> {
-			let sha256: [u8; 32] = bytes("sha256", &self.sha256)?
-				.try_into()
-				.map_err(|_| invalid_params("sha256 is not a 32-byte hash".into()))?;
-			let request = PutRequest {
-				genesis: hash(&self.genesis)?,
-				author: account("author", &self.author)?,
-				sha256,
-				issued_at: self.issued_at,
-			};
-			Ok((request, bytes("signature", &self.signature)?, self.blob))
-		}
-	}
-
-	/// `ehr_getBlob`'s parameter.
-	#[derive(serde::Deserialize)]
-	#[serde(rename_all = "camelCase", deny_unknown_fields)]
-	pub struct Get {
-		/// The record version.
-		record: u64,
-		/// The reader's account (SS58 or hex).
-		reader: String,
-		/// `treatment`, `payment`, `operations` or `research`.
-		purpose: String,
-		genesis: String,
-		issued_at: u64,
-		/// Signature over `GET_CONTEXT ‖ SCALE(GetRequest)`, hex.
-		signature: String,
-	}
-
-	impl Get {
-		pub fn parse(self) -> Result<(GetRequest<AccountId>, Vec<u8>), ErrorObjectOwned> {
-			let request = GetRequest {
-				genesis: hash(&self.genesis)?,
-				reader: account("reader", &self.reader)?,
-				record: self.record,
-				purpose: purpose(&self.purpose)?,
-				issued_at: self.issued_at,
-			};
-			Ok((request, bytes("signature", &self.signature)?))
-		}
-	}
-
-	/// `ehr_releaseKey`'s parameter.
-	#[derive(serde::Deserialize)]
-	#[serde(rename_all = "camelCase", deny_unknown_fields)]
-	pub struct Release {
-		/// The record version.
-		record: u64,
-		/// The reader's account (SS58 or hex).
-		reader: String,
-		/// `treatment`, `payment`, `operations` or `research`.
-		purpose: String,
-		/// The x25519 public key to wrap the record key to, hex.
-		recipient: String,
-		genesis: String,
-		issued_at: u64,
-		/// Signature over `KEY_CONTEXT ‖ SCALE(KeyRequest)`, hex.
-		signature: String,
-	}
-
-	impl Release {
-		pub fn parse(self) -> Result<(KeyRequest<AccountId>, Vec<u8>), ErrorObjectOwned> {
-			let recipient: [u8; 32] = bytes("recipient", &self.recipient)?
-				.try_into()
-				.map_err(|_| invalid_params("recipient is not a 32-byte x25519 key".into()))?;
-			let request = KeyRequest {
-				genesis: hash(&self.genesis)?,
-				reader: account("reader", &self.reader)?,
-				record: self.record,
-				purpose: purpose(&self.purpose)?,
-				recipient,
-				issued_at: self.issued_at,
-			};
-			Ok((request, bytes("signature", &self.signature)?))
-		}
-	}
-
-	fn bytes(field: &str, text: &str) -> Result<Vec<u8>, ErrorObjectOwned> {
-		hex::decode(text.trim_start_matches("0x"))
-			.map_err(|e| invalid_params(format!("{field} is not hex: {e}")))
-	}
-
-	fn hash(text: &str) -> Result<Hash, ErrorObjectOwned> {
-		let raw = bytes("genesis", text)?;
-		(raw.len() == 32)
-			.then(|| Hash::from_slice(&raw))
-			.ok_or_else(|| invalid_params("genesis is not a 32-byte hash".into()))
-	}
-
-	fn account(field: &str, text: &str) -> Result<AccountId, ErrorObjectOwned> {
-		if text.starts_with("0x") {
-			let raw: [u8; 32] = bytes(field, text)?
-				.try_into()
-				.map_err(|_| invalid_params(format!("{field} is not a 32-byte account id")))?;
-			return Ok(raw.into());
-		}
-		AccountId::from_ss58check(text)
-			.map_err(|e| invalid_params(format!("{field} is not an SS58 address: {e:?}")))
-	}
-
-	fn purpose(text: &str) -> Result<Purpose, ErrorObjectOwned> {
-		match text.to_ascii_lowercase().as_str() {
-			"treatment" => Ok(Purpose::Treatment),
-			"payment" => Ok(Purpose::Payment),
-			"operations" => Ok(Purpose::Operations),
-			"research" => Ok(Purpose::Research),
-			other => Err(invalid_params(format!(
-				"purpose '{other}' is not one of treatment, payment, operations, research"
-			))),
-		}
+	AuditReport {
+		at,
+		local_finalized,
+		heights,
+		peers_asked,
+		agreeing,
+		disagreeing,
+		unreachable,
+		verdict,
+		peers_finalized,
+		action,
 	}
 }

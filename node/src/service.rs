@@ -1,8 +1,11 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The node service: client, database, transaction pool, networking, RPC, and the Aura
-//! and GRANDPA tasks (set up in `consensus`).
+//! and GRANDPA tasks (set up in `consensus`). The types of its parts are in `client`; the
+//! blob store is started by `blobs::start`.
 
 use crate::{
 	blobs::{self, BlobParams},
+	client::Service,
 	consensus,
 	custody::{self, CustodyParams},
 	node_account::{NodeAccount, NODE_KEY_TYPE},
@@ -11,34 +14,11 @@ use crate::{
 use ehr_primitives::{opaque::Block, Hash};
 use ehr_runtime::apis::RuntimeApi;
 use sc_client_api::{Backend, BlockBackend};
-use sc_consensus_grandpa::{GrandpaBlockImport, LinkHalf};
 use sc_service::{error::Error as ServiceError, Configuration, TaskManager, WarpSyncConfig};
-use sc_telemetry::{Telemetry, TelemetryWorker};
+use sc_telemetry::TelemetryWorker;
 use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_keystore::Keystore;
 use std::sync::Arc;
-
-/// The runtime is executed as Wasm only: the on-chain code is the single source of truth.
-pub type FullClient = sc_service::TFullClient<
-	Block,
-	RuntimeApi,
-	sc_executor::WasmExecutor<sp_io::SubstrateHostFunctions>,
->;
-pub type FullBackend = sc_service::TFullBackend<Block>;
-pub type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
-pub type FullPool = sc_transaction_pool::TransactionPoolHandle<Block, FullClient>;
-pub type FullGrandpaBlockImport =
-	GrandpaBlockImport<FullBackend, Block, FullClient, FullSelectChain>;
-
-/// The parts of the service that subcommands (import, revert, benchmarks) also need.
-pub type Service = sc_service::PartialComponents<
-	FullClient,
-	FullBackend,
-	FullSelectChain,
-	sc_consensus::DefaultImportQueue<Block>,
-	FullPool,
-	(FullGrandpaBlockImport, LinkHalf<Block, FullClient, FullSelectChain>, Option<Telemetry>),
->;
 
 /// Builds the client, database, pool and import queue, without starting the network.
 pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
@@ -152,7 +132,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 		select_chain,
 		transaction_pool,
 		other: (block_import, grandpa_link, mut telemetry),
-	} = crate::recovery::open_verified(&config, &recovery, recovery_metrics.as_ref())?;
+	} = crate::recovery::open_verified(&config, &recovery, recovery_metrics.as_ref(), new_partial)?;
 
 	let mut net_config = sc_network::config::FullNetworkConfiguration::<Block, Hash, N>::new(
 		&config.network,
@@ -174,7 +154,6 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 	net_config.add_notification_protocol(grandpa_protocol_config);
 	let (audit_config, audit_protocol, audit_requests) = audit::protocol::<N>(&genesis_hash);
 	net_config.add_request_response_protocol(audit_config);
-	let blob_limits = blob_params.limits();
 	let (blob_config, blob_protocol, blob_requests) = blobs::protocol::protocol::<N>(&genesis_hash);
 	net_config.add_request_response_protocol(blob_config);
 	let (key_config, key_protocol, key_requests) = custody::protocol::protocol::<N>(&genesis_hash);
@@ -222,48 +201,6 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 		task_manager.spawn_handle().spawn("audit", None, audit_task);
 	}
 
-	let blob_store = Arc::new(
-		blobs::store::BlobStore::open(
-			config.base_path.config_dir(config.chain_spec.id()).join("blobs"),
-			blob_limits,
-		)
-		.map_err(|e| ServiceError::Other(format!("opening the blob store: {e}")))?,
-	);
-	if let Some(registry) = config.prometheus_registry() {
-		let metrics = blobs::metrics::BlobMetrics::register(registry)
-			.map_err(|e| ServiceError::Other(format!("registering blob metrics: {e}")))?;
-		blob_store.report_to(metrics);
-	}
-	let blob_fetcher = blobs::protocol::Fetcher {
-		network: network.clone(),
-		sync: sync_service.clone(),
-		protocol: blob_protocol,
-	};
-	// Both blob tasks read files and walk chain state (a reconciliation reads every record
-	// anchor): on threads of their own they never hold up the node's networking and
-	// consensus tasks.
-	task_manager.spawn_handle().spawn_blocking(
-		"blob-answers",
-		None,
-		blobs::protocol::serve(
-			client.clone(),
-			network.local_peer_id(),
-			blob_store.clone(),
-			blob_requests,
-		),
-	);
-	task_manager.spawn_handle().spawn_blocking(
-		"blob-replication",
-		None,
-		blobs::replication::Replicator {
-			client: client.clone(),
-			store: blob_store.clone(),
-			fetcher: blob_fetcher.clone(),
-			reconcile_interval: blob_params.reconcile_interval(),
-			scrub_interval: blob_params.scrub_interval(),
-		}
-		.run(),
-	);
 	// A development node (`--alice`, ...) is the node of that development hospital: its
 	// service account is `//Alice//node` and it holds `//Alice`'s development custody key.
 	if let Some(seed) = &config.dev_key_seed {
@@ -271,15 +208,6 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 			.keystore()
 			.sr25519_generate_new(NODE_KEY_TYPE, Some(&format!("{seed}//node")))
 			.map_err(|e| ServiceError::Other(format!("inserting the node account key: {e}")))?;
-	}
-	let custody_keys = custody_params
-		.keys(config.dev_key_seed.as_deref())
-		.map_err(|e| ServiceError::Other(format!("custody keys: {e}")))?;
-	if custody_keys.is_empty() {
-		log::warn!(
-			"no custody key (--custody-key-file): this node releases no record keys of its \
-			 own, and holds no escrow shares"
-		);
 	}
 	let node_account = NodeAccount::from_keystore(
 		client.clone(),
@@ -289,16 +217,28 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 	)
 	.map(Arc::new);
 	let read_limits = Arc::new(blob_params.read_limits());
-	let blob_service = Arc::new(blobs::access::BlobService {
+	let blob_service = blobs::start(blobs::StartParams {
+		config: &config,
+		params: &blob_params,
 		client: client.clone(),
-		store: blob_store,
-		fetcher: blob_fetcher,
+		network: network.clone(),
+		sync: sync_service.clone(),
+		protocol: blob_protocol,
+		requests: blob_requests,
 		genesis: genesis_hash,
 		account: node_account.clone(),
-		served: Default::default(),
-		staging: blob_params.staging_ledger(),
 		reads: read_limits.clone(),
-	});
+		task_manager: &task_manager,
+	})?;
+	let custody_keys = custody_params
+		.keys(config.dev_key_seed.as_deref())
+		.map_err(|e| ServiceError::Other(format!("custody keys: {e}")))?;
+	if custody_keys.is_empty() {
+		log::warn!(
+			"no custody key (--custody-key-file): this node releases no record keys of its \
+			 own, and holds no escrow shares"
+		);
+	}
 	let key_service = Arc::new(custody::release::KeyService {
 		client: client.clone(),
 		genesis: genesis_hash,

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! What every signed request to a node (`ehr_getBlob`, `ehr_putBlob`, `ehr_releaseKey`)
 //! goes through before anything else: it must be for this chain, fresh, signed by the
 //! account it names, and — for reads — used once.
@@ -105,10 +106,7 @@ impl ServedRequests {
 
 /// Now, in ms since the Unix epoch, by this node's clock.
 pub fn now_ms() -> u64 {
-	std::time::SystemTime::now()
-		.duration_since(std::time::UNIX_EPOCH)
-		.map(|d| d.as_millis() as u64)
-		.unwrap_or(0)
+	ehr_primitives::unix_millis_now()
 }
 
 #[cfg(test)]

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Abuse resistance on a real dev node (issue "Abuse resistance"): a member cannot flood
 //! the pool beyond its budget, cannot send calls outside its role, and an outsider cannot
 //! apply with a proof-of-work ticket that names no recent block. Each refusal is the

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Consortium governance on real processes on 127.0.0.1: a fifth hospital's node is
 //! refused by the network until a council motion admits the hospital; then it joins the
 //! validator set, authors blocks, and finality continues across the authority-set change.

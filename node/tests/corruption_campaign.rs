@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The corruption campaign: self-healing must hold for corruption nobody thought of, not
 //! only for the patterns of `fault_database.rs`.
 //!
@@ -94,7 +95,7 @@ fn data_files(database: &Path) -> Vec<PathBuf> {
 }
 
 fn noise(rng: &mut Rng, len: usize) -> Vec<u8> {
-	(0..len).map(|_| rng.next() as u8).collect()
+	(0..len).map(|_| rng.next_u64() as u8).collect()
 }
 
 /// Applies `pattern` to `database`; returns what exactly was done.

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! A single `--dev` node as a real process: it authors and finalizes blocks alone, and a
 //! transaction signed by a genesis member is accepted and finalized.
 

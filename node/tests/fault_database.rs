@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! A validator whose database is corrupted, then deleted, while it is stopped: on start it
 //! detects the damage, quarantines the database (keeping it), resyncs from its peers and
 //! ends on the same finalized chain, with no operator step. Its audit then agrees with all
@@ -63,13 +64,15 @@ fn recover(node: &mut Node, reference: &RpcClient) -> Duration {
 	started.elapsed()
 }
 
+/// A round of corruption: what is damaged, and which files of the database that is.
+type Phase = (&'static str, fn(&str) -> bool);
+
 /// Seconds from the node's start to its log's quarantine line.
 fn detection_line(node: &Node) -> Option<String> {
 	std::fs::read_to_string(node.log_path())
 		.ok()?
 		.lines()
-		.filter(|l| l.contains("failed its integrity check"))
-		.last()
+		.rfind(|l| l.contains("failed its integrity check"))
 		.map(str::to_string)
 }
 
@@ -88,7 +91,7 @@ fn corrupted_and_deleted_databases_heal_from_peers() {
 	let quarantine = database.parent().unwrap().parent().unwrap().join("quarantine");
 	// Corrupted while stopped: first the block and state data only (the database still
 	// opens), then every file.
-	let phases: [(&str, fn(&str) -> bool); 2] =
+	let phases: [Phase; 2] =
 		[("data files", |name| !name.starts_with("metadata")), ("all files", |_| true)];
 	for (round, (what, target)) in phases.into_iter().enumerate() {
 		dave.stop();

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! A validator whose finalized chain really diverges from the consortium's heals through
 //! the running audit, end to end.
 //!

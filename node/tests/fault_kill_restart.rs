@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! A validator killed (SIGKILL) while records are being written, then restarted: it
 //! rejoins, agrees with the others on the finalized chain, and no record acknowledged as
 //! finalized is lost.

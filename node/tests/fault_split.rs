@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! A 2|2 split of the four hospitals for 60 s while records are written: neither half can
 //! finalize, so no conflicting blocks are ever finalized; after the split heals there is
 //! one chain, finality resumes, and every record acknowledged as finalized is on it

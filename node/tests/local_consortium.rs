@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The four-hospital local consortium as real processes on 127.0.0.1: it authors and
 //! finalizes, all validators agree on the finalized chain, and finality survives the loss
 //! of one validator (GRANDPA needs more than two thirds: 3 of 4).

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The membership gate on a real dev node: an account with no role is refused at
 //! submission (an RPC error naming the registry error), may apply without a nonce, and
 //! transacts once a hospital has activated it.

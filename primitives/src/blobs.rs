@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Signed requests to a hospital node: storing and reading encrypted record blobs, and
 //! the release of record keys.
 //!

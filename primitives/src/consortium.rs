@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The consortium: which hospitals validate, govern and may join the network.
 
 use alloc::vec::Vec;

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! # ehr-primitives
 //!
 //! ## Overview
@@ -42,6 +43,18 @@ pub type Hash = sp_core::H256;
 
 /// Milliseconds since the Unix epoch, as set by `pallet-timestamp`.
 pub type Moment = u64;
+
+/// A duration since the Unix epoch as a [`Moment`], saturating: the one conversion the
+/// pallets (from `UnixTime::now()`), the node and the clients (from the system clock) share.
+pub fn unix_millis(since_epoch: core::time::Duration) -> Moment {
+	Moment::try_from(since_epoch.as_millis()).unwrap_or(Moment::MAX)
+}
+
+/// Now by this machine's clock as a [`Moment`] (0 for a clock set before 1970).
+#[cfg(feature = "std")]
+pub fn unix_millis_now() -> Moment {
+	std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, unix_millis)
+}
 
 /// The header, block and block id of ehr-chain, with extrinsics kept opaque, so that code
 /// outside the runtime (the node, clients) does not depend on the runtime's call enum.

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Accounts and roles: the vocabulary shared by the registry pallet, the pallets that ask
 //! it who may do what, the runtime API and clients.
 

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Genesis presets: the starting state of a consortium chain.
 //!
 //! - `development`: one hospital (Alice) validating; Alice is also the bootstrap admin.
@@ -28,6 +29,7 @@ use ehr_primitives::{
 	registry::{EncryptionKey, Role},
 };
 use frame_support::build_struct_json_patch;
+use hex_literal::hex;
 use pallet_ehr_registry::GenesisMember;
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
@@ -42,20 +44,20 @@ pub const CONSORTIUM_PRESET: &str = "consortium";
 /// `0x…e8` (32 bytes, the number in the last byte), which `scripts/run-local.sh`, the test
 /// harness and the compose file give Alice's, Bob's, Charlie's and Dave's nodes.
 const DEV_NODE_KEYS: [[u8; 32]; 4] = [
-	hex32("19421b15abf1f6a91f463f774a015c72ace4988dae001606cdc1fb4f9e9475d3"),
-	hex32("abc9636bae42e78e80689848f44088e6736cd497cd448f3de3e0fd3a592d1320"),
-	hex32("0b1aa8cc44cb11c20ddfb2032451aa4fda3ee565da2a2778e3a55fccb3977042"),
-	hex32("77aecc0e7d0bc79bc76cef7469d4b81490e2e8e0c967e2084f03988bd0fe53cb"),
+	hex!("19421b15abf1f6a91f463f774a015c72ace4988dae001606cdc1fb4f9e9475d3"),
+	hex!("abc9636bae42e78e80689848f44088e6736cd497cd448f3de3e0fd3a592d1320"),
+	hex!("0b1aa8cc44cb11c20ddfb2032451aa4fda3ee565da2a2778e3a55fccb3977042"),
+	hex!("77aecc0e7d0bc79bc76cef7469d4b81490e2e8e0c967e2084f03988bd0fe53cb"),
 ];
 
 /// The development hospitals' node service accounts: the sr25519 public keys of
 /// `//Alice//node`, `//Bob//node`, `//Charlie//node` and `//Dave//node`. A development
 /// node started with `--alice`, ... signs with the matching one.
 pub const DEV_NODE_ACCOUNTS: [[u8; 32]; 4] = [
-	hex32("d66109c5a8f9d19acd8a3ab8ea068e9a985e481be8f4c90262a199a484179d6e"),
-	hex32("f88ec9ebf0b71ce27c993964b980eb77e820fdcc29a93b1a473b1b53aa444936"),
-	hex32("84ce682445c827ffa6a8127c8bca3a8c51528e2102d5aec60a88db4b5c310971"),
-	hex32("5235cccd29b6c44e9046a488722a77a1219e3d2efabc4a4afafaac3c96cd8516"),
+	hex!("d66109c5a8f9d19acd8a3ab8ea068e9a985e481be8f4c90262a199a484179d6e"),
+	hex!("f88ec9ebf0b71ce27c993964b980eb77e820fdcc29a93b1a473b1b53aa444936"),
+	hex!("84ce682445c827ffa6a8127c8bca3a8c51528e2102d5aec60a88db4b5c310971"),
+	hex!("5235cccd29b6c44e9046a488722a77a1219e3d2efabc4a4afafaac3c96cd8516"),
 ];
 
 /// The development hospitals' custody keys: the x25519 encryption keys the `ehr` client
@@ -63,30 +65,11 @@ pub const DEV_NODE_ACCOUNTS: [[u8; 32]; 4] = [
 /// `//Dave//custody`. A development node started with `--alice`, ... holds the matching
 /// secret.
 pub const DEV_CUSTODY_KEYS: [EncryptionKey; 4] = [
-	hex32("1c9f77a259efa3c8d6f63c3710e9d3dc60b4b700482bdb7dc011c09dca528806"),
-	hex32("d59332bbf65ed615978e662b15b67f8c9117bd8101294420fa62f27f324c2207"),
-	hex32("cdbd13e8bdf0ffdb72836580336cc95ffe89d2fc51b304b57850c9586c3ded24"),
-	hex32("caf90c4600d0e2a67035580e38fae74ead7729fca105985579054c32c81f091d"),
+	hex!("1c9f77a259efa3c8d6f63c3710e9d3dc60b4b700482bdb7dc011c09dca528806"),
+	hex!("d59332bbf65ed615978e662b15b67f8c9117bd8101294420fa62f27f324c2207"),
+	hex!("cdbd13e8bdf0ffdb72836580336cc95ffe89d2fc51b304b57850c9586c3ded24"),
+	hex!("caf90c4600d0e2a67035580e38fae74ead7729fca105985579054c32c81f091d"),
 ];
-
-/// 32 bytes from 64 hex digits, at compile time.
-const fn hex32(hex: &str) -> [u8; 32] {
-	const fn digit(c: u8) -> u8 {
-		match c {
-			b'0'..=b'9' => c - b'0',
-			b'a'..=b'f' => c - b'a' + 10,
-			_ => panic!("not a lower-case hex digit"),
-		}
-	}
-	let bytes = hex.as_bytes();
-	let mut out = [0u8; 32];
-	let mut i = 0;
-	while i < 32 {
-		out[i] = digit(bytes[2 * i]) << 4 | digit(bytes[2 * i + 1]);
-		i += 1;
-	}
-	out
-}
 
 /// The libp2p peer id of an Ed25519 node key: an identity multihash of the protobuf-
 /// encoded public key.

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Building signed transactions natively (std only): for the node's benchmarks, tests and
 //! tools that submit transactions without a JavaScript client.
 

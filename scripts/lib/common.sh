@@ -1,4 +1,5 @@
 # Shared settings for ehr-chain scripts. Source it; do not run it.
+# This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 #
 # One persistent cargo target directory outside the checkout, shared by every script and
 # by CI, so a build done once is reused everywhere.

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Pieces the corruption campaigns share (`node/tests/corruption_campaign.rs` for the
 //! database, `client/tests/blob_campaign.rs` for the blob store).
 
@@ -6,7 +7,7 @@
 pub struct Rng(pub u64);
 
 impl Rng {
-	pub fn next(&mut self) -> u64 {
+	pub fn next_u64(&mut self) -> u64 {
 		self.0 ^= self.0 >> 12;
 		self.0 ^= self.0 << 25;
 		self.0 ^= self.0 >> 27;
@@ -18,7 +19,7 @@ impl Rng {
 		if n == 0 {
 			0
 		} else {
-			self.next() % n
+			self.next_u64() % n
 		}
 	}
 }

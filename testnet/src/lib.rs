@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! # ehr-testnet
 //!
 //! Starts real `ehr-node` processes on 127.0.0.1 and talks to them over JSON-RPC, for

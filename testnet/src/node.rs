@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! One `ehr-node` process.
 
 use crate::{free_port, rpc::RpcClient, wait_until};
@@ -142,6 +143,7 @@ impl Node {
 		let mut cmd = self.config.command();
 		cmd.stdin(Stdio::null()).stdout(log).stderr(log_err);
 		// SAFETY: `prctl` is async-signal-safe; the closure touches nothing else.
+		#[allow(unsafe_code)] // no safe API sets the parent-death signal
 		unsafe {
 			cmd.pre_exec(|| {
 				// If the thread that started the node dies, the node dies too.
@@ -232,7 +234,10 @@ impl Node {
 	pub fn stop(&mut self) {
 		if let Some(mut child) = self.child.take() {
 			// SAFETY: plain syscall on our own child's pid.
-			unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+			#[allow(unsafe_code)] // std's Child::kill only sends SIGKILL
+			unsafe {
+				libc::kill(child.id() as libc::pid_t, libc::SIGTERM)
+			};
 			let exited = wait_until(
 				"node exit",
 				Duration::from_secs(30),

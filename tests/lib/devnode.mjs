@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 // Real ehr-node processes for the JavaScript tests: start one on 127.0.0.1 with free
 // ports, wait for it (bounded), talk JSON-RPC over HTTP, stop it. No npm dependencies,
 // so every test package under tests/ can import it.

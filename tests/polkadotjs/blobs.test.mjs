@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 // The node's blob store as an integrator uses it from JavaScript, with keys held by
 // @polkadot/keyring and IPFS's own libraries as the judge: a doctor's signed put, the
 // content id checked with `multiformats` (CIDv1, raw, sha2-256), an anchor through
@@ -26,6 +27,11 @@ import {
 } from '../lib/devnode.mjs';
 
 const NODE = process.env.EHR_NODE_BIN;
+
+// The node's error codes by name, from its OpenRPC document (docs/openrpc.json).
+const ERRORS = JSON.parse(
+  readFileSync(new URL('../../docs/openrpc.json', import.meta.url), 'utf8'),
+).components.errors;
 
 let node, api, dir, keyring, genesis;
 
@@ -81,10 +87,10 @@ function getParams(reader, record, purpose, issuedAt = Date.now()) {
   };
 }
 
-async function refusedWith(promise, code) {
+async function refusedWith(promise, name) {
   await assert.rejects(promise, (e) => {
     assert.ok(e instanceof RpcError, `${e}`);
-    assert.equal(e.code, code, e.message);
+    assert.equal(e.code, ERRORS[name].code, `${name}: ${e.message}`);
     return true;
   });
 }
@@ -105,9 +111,9 @@ test('a blob put, anchored, read once by its patient, audited, and exported as a
   const charlie = keyring.addFromUri('//Charlie'); // a patient
   const dave = keyring.addFromUri('//Dave'); // an insurer, no grant
 
-  // Only doctors put blobs: Charlie is refused with 1004.
+  // Only doctors put blobs: Charlie is refused (NOT_A_WRITER).
   const blob = new TextEncoder().encode(`ciphertext of a record, ${Date.now()}`);
-  await refusedWith(rpc(node.rpcPort, 'ehr_putBlob', [putParams(charlie, blob)]), 1004);
+  await refusedWith(rpc(node.rpcPort, 'ehr_putBlob', [putParams(charlie, blob)]), 'NOT_A_WRITER');
 
   // The doctor's put returns the id IPFS gives the same bytes.
   const receipt = await rpc(node.rpcPort, 'ehr_putBlob', [putParams(bob, blob)]);
@@ -130,15 +136,16 @@ test('a blob put, anchored, read once by its patient, audited, and exported as a
   await sendAndFinalize(api, api.tx.records.confirm(record), charlie);
   await waitForStatus(receipt.cid, 'stored');
 
-  // An insurer without a grant is refused (1007); the patient's signed request is served.
-  await refusedWith(rpc(node.rpcPort, 'ehr_getBlob', [getParams(dave, record, 'payment')]), 1007);
+  // An insurer without a grant is refused (ACCESS_DENIED); the patient's signed request is
+  // served.
+  await refusedWith(rpc(node.rpcPort, 'ehr_getBlob', [getParams(dave, record, 'payment')]), 'ACCESS_DENIED');
   const request = getParams(charlie, record, 'treatment');
   const served = await rpc(node.rpcPort, 'ehr_getBlob', [request]);
   assert.equal(served.cid, receipt.cid);
   assert.deepEqual(hexToU8a(served.blob), blob);
   assert.equal(served.basis, 'Owner');
   // The same signed request is good for one read only.
-  await refusedWith(rpc(node.rpcPort, 'ehr_getBlob', [request]), 1014);
+  await refusedWith(rpc(node.rpcPort, 'ehr_getBlob', [request]), 'REPLAYED');
 
   // The node put the read in the patient's audit trail, signed with its node's service account.
   const deadline = Date.now() + 60_000;

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 // Polkadot.js (@polkadot/api, no custom types, no type bundle) against a real ehr-node
 // dev chain on 127.0.0.1: metadata, storage and runtime APIs decode; transactions sign,
 // submit and finalize; the membership gate's refusal reaches the client.

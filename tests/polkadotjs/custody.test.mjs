@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 // Key custody with the patient on stock @polkadot/api only (no custom types, no `ehr`
 // client), as a patient in Polkadot.js apps: after a doctor wrote a record with the `ehr`
 // client, the patient registers an encryption key, confirms, approves an insurer's

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 // @substrate/api-sidecar (the REST front end many Substrate explorers, custodians and
 // indexers use), with no custom types, against a real ehr-node dev chain on 127.0.0.1:
 // blocks and their extrinsics decode (the inherent and a member's signed transaction with
@@ -158,10 +159,10 @@ test('a record anchored through @polkadot/api is served by sidecar, decoded', as
 
   // Storage: the anchor, pending; then confirmed by the patient.
   const anchor = async (at) => {
-    const body = await getOk(`/pallets/records/storage/records?keys[]=${record}${at ? `&at=${at}` : ''}`);
+    const body = await getOk(`/pallets/records/storage/anchors?keys[]=${record}${at ? `&at=${at}` : ''}`);
     assert.equal(body.pallet, 'records');
     assert.equal(body.palletIndex, '12');
-    assert.equal(body.storageItem, 'records');
+    assert.equal(body.storageItem, 'anchors');
     assert.deepEqual(body.keys, [String(record)]);
     assert.ok(body.value, `no value for record ${record}: ${JSON.stringify(body)}`);
     return body.value;
@@ -186,13 +187,13 @@ test('GET /pallets/records/storage lists the storage items', async () => {
   const body = await getOk('/pallets/records/storage');
   assert.equal(body.pallet, 'records');
   const names = body.items.map((item) => item.name);
-  for (const name of ['Records', 'NextRecordId', 'PatientRecords', 'WrappedKeys']) {
+  for (const name of ['Anchors', 'NextRecordId', 'PatientRecords', 'WrappedKeys']) {
     assert.ok(names.includes(name), `${name} in ${names}`);
   }
-  const records = body.items.find((item) => item.name === 'Records');
-  assert.ok(records.type.map, JSON.stringify(records.type));
+  const anchors = body.items.find((item) => item.name === 'Anchors');
+  assert.ok(anchors.type.map, JSON.stringify(anchors.type));
   const ids = await getOk('/pallets/Records/storage?onlyIds=true');
-  assert.ok(ids.items.includes('Records'), JSON.stringify(ids.items));
+  assert.ok(ids.items.includes('Anchors'), JSON.stringify(ids.items));
 });
 
 // Sidecar 18's GET /runtime/metadata is not tested: it fetches V14 metadata with

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! `ehr-release-bench`: key release latency on a local ehr-chain consortium.
 //!
 //! Starts the four hospital validators of the local consortium on 127.0.0.1 (real

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Health records as FHIR R4 Bundles.
 //!
 //! The source paper's record has thirteen fields (patient id, gender, age, disease, diagnosis,
@@ -31,6 +32,7 @@ mod resources;
 pub use resources::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Number;
+use time::{format_description::well_known::Rfc3339, macros::format_description};
 
 /// Identifier system of the pseudonymous patient id.
 pub const PATIENT_SYSTEM: &str = "urn:ehr-chain:patient";
@@ -132,78 +134,59 @@ pub struct SeedRecord {
 
 /// The 8-4-4-4-12 lower-case hex form of a uuid.
 pub fn format_uuid(uuid: &[u8; 16]) -> String {
-	let hex = hex::encode(uuid);
-	format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+	uuid::Uuid::from_bytes(*uuid).hyphenated().to_string()
 }
 
-/// Parses the 8-4-4-4-12 hex form of a uuid.
+/// Parses the 8-4-4-4-12 hex form of a uuid (only that form: not braced, `urn:` or bare).
 pub fn parse_uuid(text: &str) -> Option<[u8; 16]> {
 	let dashes: Vec<usize> = text.match_indices('-').map(|(index, _)| index).collect();
 	if text.len() != 36 || dashes != [8, 13, 18, 23] {
 		return None;
 	}
-	let mut uuid = [0u8; 16];
-	hex::decode_to_slice(text.replace('-', ""), &mut uuid).ok()?;
-	Some(uuid)
+	uuid::Uuid::try_parse(text).ok().map(uuid::Uuid::into_bytes)
 }
 
-/// Whether `text` is `width` ASCII digits whose value is in `range`.
-fn number_in(text: &str, width: usize, range: std::ops::RangeInclusive<u32>) -> bool {
-	text.len() == width
-		&& text.bytes().all(|byte| byte.is_ascii_digit())
-		&& text.parse().is_ok_and(|value| range.contains(&value))
-}
-
-/// Whether `text` is a full FHIR date, `YYYY-MM-DD`.
+/// Whether `text` is a full FHIR date, `YYYY-MM-DD` (a real calendar day, year 0001–9999).
 fn is_date(text: &str) -> bool {
-	let parts: Vec<&str> = text.split('-').collect();
-	let [year, month, day] = parts.as_slice() else { return false };
-	if !(number_in(year, 4, 1..=9999) && number_in(month, 2, 1..=12)) {
-		return false;
-	}
-	let (year, month): (u32, u32) = (year.parse().unwrap_or(0), month.parse().unwrap_or(0));
-	let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-	let days = match month {
-		2 if leap => 29,
-		2 => 28,
-		4 | 6 | 9 | 11 => 30,
-		_ => 31,
-	};
-	number_in(day, 2, 1..=days)
+	// `time` also reads signed and longer years; FHIR's are exactly four digits.
+	let shape_ok = text.len() == 10
+		&& text.bytes().enumerate().all(|(i, b)| {
+			if i == 4 || i == 7 {
+				b == b'-'
+			} else {
+				b.is_ascii_digit()
+			}
+		});
+	shape_ok
+		&& !text.starts_with("0000")
+		&& time::Date::parse(text, format_description!("[year]-[month]-[day]")).is_ok()
 }
 
-/// Whether `text` is a FHIR dateTime with a time: `YYYY-MM-DDThh:mm:ss[.fff](Z|±hh:mm)`.
+/// Whether `text` is a FHIR dateTime with a time: `YYYY-MM-DDThh:mm:ss[.fff](Z|±hh:mm)`,
+/// which is RFC 3339 with an upper-case `T` and `Z` and offsets within ±14:00.
 fn is_date_time(text: &str) -> bool {
 	// ASCII only, so the byte slicing below stays on character boundaries.
 	if !text.is_ascii() {
 		return false;
 	}
-	let Some((date, time)) = text.split_once('T') else { return false };
-	let Some(zone_start) = time.find(['Z', '+', '-']) else { return false };
-	let (clock, zone) = time.split_at(zone_start);
-	// Offsets run from -14:00 to +14:00.
-	let zone_ok = zone == "Z"
-		|| (zone.len() == 6
-			&& &zone[3..4] == ":"
-			&& ((number_in(&zone[1..3], 2, 0..=13) && number_in(&zone[4..6], 2, 0..=59))
-				|| &zone[1..] == "14:00"));
-	let (whole, fraction) = clock.split_once('.').unwrap_or((clock, "0"));
-	let fraction_ok = !fraction.is_empty() && fraction.bytes().all(|byte| byte.is_ascii_digit());
-	let fields: Vec<&str> = whole.split(':').collect();
-	let [hours, minutes, seconds] = fields.as_slice() else { return false };
-	is_date(date)
-		&& zone_ok
-		&& fraction_ok
-		&& number_in(hours, 2, 0..=23)
-		&& number_in(minutes, 2, 0..=59)
-		&& number_in(seconds, 2, 0..=60)
+	let Some((date, _)) = text.split_once('T') else { return false };
+	// FHIR allows a leap second (`:60`) on any day; `time` only where one really was.
+	let leap_second = text.get(16..19) == Some(":60");
+	let text_to_parse =
+		if leap_second { format!("{}:59{}", &text[..16], &text[19..]) } else { text.into() };
+	let Ok(parsed) = time::OffsetDateTime::parse(&text_to_parse, &Rfc3339) else { return false };
+	let offset = parsed.offset();
+	let offset_ok = offset.whole_hours().abs() < 14
+		|| (offset.whole_hours().abs() == 14 && offset.minutes_past_hour() == 0);
+	is_date(date) && !text.ends_with('z') && offset_ok
 }
 
 /// Whether `text` is a FHIR date of year or month precision, `YYYY` or `YYYY-MM`.
 fn is_partial_date(text: &str) -> bool {
-	match text.split_once('-') {
-		None => number_in(text, 4, 1..=9999),
-		Some((year, month)) => number_in(year, 4, 1..=9999) && number_in(month, 2, 1..=12),
+	match text.len() {
+		4 => is_date(&format!("{text}-01-01")),
+		7 => is_date(&format!("{text}-01")),
+		_ => false,
 	}
 }
 
@@ -252,21 +235,13 @@ fn validate(record: &SeedRecord) -> Result<(), FhirError> {
 	record.next_review.as_ref().map_or(Ok(()), |when| check_date("nextReview", when))
 }
 
-/// Formats seconds since the Unix epoch as a FHIR instant in UTC.
+/// Formats seconds since the Unix epoch as a FHIR instant in UTC (`…T…Z`).
 fn format_instant(unix_seconds: u64) -> String {
-	let (days, seconds) = (unix_seconds / 86_400, unix_seconds % 86_400);
-	// Civil date from days since 1970-01-01 (proleptic Gregorian, counted in 400-year eras).
-	let shifted = days + 719_468;
-	let (era, day_of_era) = (shifted / 146_097, shifted % 146_097);
-	let year_of_era =
-		(day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-	let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-	let month_from_march = (5 * day_of_year + 2) / 153;
-	let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-	let month = if month_from_march < 10 { month_from_march + 3 } else { month_from_march - 9 };
-	let year = year_of_era + era * 400 + u64::from(month <= 2);
-	let (hour, minute, second) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
-	format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
+	i64::try_from(unix_seconds)
+		.ok()
+		.and_then(|seconds| time::OffsetDateTime::from_unix_timestamp(seconds).ok())
+		.and_then(|instant| instant.format(&Rfc3339).ok())
+		.unwrap_or_else(|| "9999-12-31T23:59:59Z".into())
 }
 
 fn text_concept(text: &str) -> CodeableConcept {
@@ -417,9 +392,7 @@ pub fn build_bundle(record: &SeedRecord, record_uuid: [u8; 16]) -> Result<Bundle
 	for resource in resources {
 		add(resource);
 	}
-	let now = std::time::SystemTime::now()
-		.duration_since(std::time::UNIX_EPOCH)
-		.map_or(0, |elapsed| elapsed.as_secs());
+	let now = ehr_primitives::unix_millis_now() / 1000;
 	Ok(Bundle {
 		resource_type: BundleResourceType::Bundle,
 		identifier: Some(identifier(

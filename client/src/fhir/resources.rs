@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The FHIR R4 resources and data types a record bundle uses: only the elements the seed's
 //! fields map to (see the parent module); unknown elements are ignored when reading.
 

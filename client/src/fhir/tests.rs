@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Bundles built from seed records, read back, and checked against HL7's examples.
 
 use super::*;

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The password-protected keystore file.
 //!
 //! A JSON file holding the SURI sealed with XChaCha20-Poly1305 under scrypt(password, salt),
@@ -126,11 +127,9 @@ fn scrypt_key(
 	Ok(key)
 }
 
+/// Now, in whole seconds since the Unix epoch (TOTP counts in seconds).
 pub(super) fn unix_now() -> u64 {
-	std::time::SystemTime::now()
-		.duration_since(std::time::UNIX_EPOCH)
-		.map(|elapsed| elapsed.as_secs())
-		.unwrap_or(0)
+	ehr_primitives::unix_millis_now() / 1000
 }
 
 impl Keystore {

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Replays fuzz inputs or runs seeded random ones, and prints which calls of the runtime
 //! they reached and how those ended.
 //!

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The libFuzzer target: one input, one chain's life (see the crate docs). Built and run
 //! by `scripts/fuzz.sh` with the sanitizer coverage flags that guide libFuzzer.
 

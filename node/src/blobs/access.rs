@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Who may put and get blobs, and the audit of every read.
 //!
 //! Both requests are signed by the asking account ([`ehr_primitives::blobs`]). A put is
@@ -12,8 +13,8 @@ use super::{
 	store::{BlobStore, Placement, StoreError},
 };
 use crate::{
+	client::FullClient,
 	node_account::{NodeAccount, SubmitError},
-	service::FullClient,
 	signed_requests::{self, RequestError, ServedRequests},
 };
 use ehr_primitives::{
@@ -68,32 +69,6 @@ pub enum AccessError {
 	AuthorStagingFull(#[from] super::staging::AuthorStagingFull),
 	#[error(transparent)]
 	TooManyReads(#[from] crate::read_limits::TooManyReads),
-}
-
-impl AccessError {
-	/// The JSON-RPC error code.
-	pub fn code(&self) -> i32 {
-		match self {
-			Self::Malformed(_) => 1000,
-			Self::WrongChain(_) => 1001,
-			Self::Stale(_) => 1002,
-			Self::BadSignature(_) => 1003,
-			Self::NotAWriter(_) => 1004,
-			Self::UnknownRecord(_) => 1005,
-			Self::Erased(_) => 1006,
-			Self::Denied { .. } => 1007,
-			Self::Unavailable(_) => 1008,
-			Self::Store(_) => 1009,
-			Self::NoNodeAccount => 1010,
-			Self::Audit(_) => 1011,
-			Self::Internal(_) => 1012,
-			Self::NodeAccountInactive(_) => 1013,
-			Self::Replayed => 1014,
-			Self::KeyUnavailable(_) => 1015,
-			Self::AuthorStagingFull(_) => 1016,
-			Self::TooManyReads(_) => 1017,
-		}
-	}
 }
 
 impl From<RequestError> for AccessError {

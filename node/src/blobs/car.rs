@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Export of the blob store for IPFS: the blobs as files named by content id, and a CAR
 //! (content-addressed archive, version 1) that `ipfs dag import` reads and pins.
 //!

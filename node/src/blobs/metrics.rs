@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Prometheus metrics of the blob store: damage found, and copies fetched again.
 
 use prometheus_endpoint::{register, Counter, CounterVec, Opts, PrometheusError, Registry, U64};

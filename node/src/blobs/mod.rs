@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The off-chain record store: encrypted record blobs, kept by every hospital node.
 //!
 //! The chain holds a record's content id (CIDv1, raw, sha2-256) and ciphertext hash; the
@@ -28,7 +29,14 @@ pub mod replication;
 pub mod staging;
 pub mod store;
 
-use std::time::Duration;
+use crate::{client::FullClient, node_account::NodeAccount, read_limits::ReadLimits};
+use ehr_primitives::{opaque::Block, Hash};
+use sc_network::{
+	request_responses::IncomingRequest, service::traits::NetworkService, ProtocolName,
+};
+use sc_network_sync::SyncingService;
+use sc_service::{error::Error as ServiceError, Configuration, TaskManager};
+use std::{sync::Arc, time::Duration};
 
 const LOG_TARGET: &str = "ehr::blobs";
 
@@ -99,4 +107,71 @@ impl BlobParams {
 	pub fn scrub_interval(&self) -> Duration {
 		Duration::from_secs(self.blob_scrub_interval.max(1))
 	}
+}
+
+/// What the blob store needs from the node service.
+pub struct StartParams<'a> {
+	pub config: &'a Configuration,
+	pub params: &'a BlobParams,
+	pub client: Arc<FullClient>,
+	pub network: Arc<dyn NetworkService>,
+	pub sync: Arc<SyncingService<Block>>,
+	/// The name of [`protocol`] and the requests peers send over it.
+	pub protocol: ProtocolName,
+	pub requests: async_channel::Receiver<IncomingRequest>,
+	pub genesis: Hash,
+	/// The node's service account, which records every read on chain.
+	pub account: Option<Arc<NodeAccount>>,
+	/// How often each reader was served recently (shared with key releases).
+	pub reads: Arc<ReadLimits>,
+	pub task_manager: &'a TaskManager,
+}
+
+/// Opens the node's blob store (`<chain dir>/blobs`), starts answering peers' blob
+/// requests and replicating, and returns the service the RPC methods use.
+pub fn start(p: StartParams<'_>) -> Result<Arc<access::BlobService>, ServiceError> {
+	let store = Arc::new(
+		store::BlobStore::open(
+			p.config.base_path.config_dir(p.config.chain_spec.id()).join("blobs"),
+			p.params.limits(),
+		)
+		.map_err(|e| ServiceError::Other(format!("opening the blob store: {e}")))?,
+	);
+	if let Some(registry) = p.config.prometheus_registry() {
+		let metrics = metrics::BlobMetrics::register(registry)
+			.map_err(|e| ServiceError::Other(format!("registering blob metrics: {e}")))?;
+		store.report_to(metrics);
+	}
+	let fetcher =
+		protocol::Fetcher { network: p.network.clone(), sync: p.sync, protocol: p.protocol };
+	// Both blob tasks read files and walk chain state (a reconciliation reads every record
+	// anchor): on threads of their own they never hold up the node's networking and
+	// consensus tasks.
+	p.task_manager.spawn_handle().spawn_blocking(
+		"blob-answers",
+		None,
+		protocol::serve(p.client.clone(), p.network.local_peer_id(), store.clone(), p.requests),
+	);
+	p.task_manager.spawn_handle().spawn_blocking(
+		"blob-replication",
+		None,
+		replication::Replicator {
+			client: p.client.clone(),
+			store: store.clone(),
+			fetcher: fetcher.clone(),
+			reconcile_interval: p.params.reconcile_interval(),
+			scrub_interval: p.params.scrub_interval(),
+		}
+		.run(),
+	);
+	Ok(Arc::new(access::BlobService {
+		client: p.client,
+		store,
+		fetcher,
+		genesis: p.genesis,
+		account: p.account,
+		served: Default::default(),
+		staging: p.params.staging_ledger(),
+		reads: p.reads,
+	}))
 }

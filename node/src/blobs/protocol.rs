@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The request-response protocol consortium nodes fetch blobs from each other with,
 //! `/<genesis>/ehr/blob/2`.
 //!
@@ -12,7 +13,7 @@
 //! chain authorizes.
 
 use super::{store::BlobStore, LOG_TARGET};
-use crate::service::FullClient;
+use crate::client::FullClient;
 use codec::{Decode, Encode};
 use ehr_primitives::{blobs::MAX_BLOB_BYTES, opaque::Block, records::ContentId, Hash};
 use sc_network::{

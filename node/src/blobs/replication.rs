@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Replication of blobs between the consortium's nodes.
 //!
 //! Nodes fetch blobs from each other over the request-response protocol of
@@ -23,7 +24,7 @@ use super::{
 	store::{BlobStore, Placement},
 	LOG_TARGET,
 };
-use crate::service::FullClient;
+use crate::client::FullClient;
 use codec::{Decode, Encode};
 use ehr_primitives::{records::ContentId, AccountId, Hash};
 use ehr_runtime::RuntimeEvent;
@@ -127,7 +128,7 @@ impl Replicator {
 				// Every blob still missing is due at once; earlier back-offs start over.
 				retries.clear();
 				let queued = retries.add_due(missing, now);
-				let progress = last_missing.map_or(true, |before| found < before);
+				let progress = last_missing.is_none_or(|before| found < before);
 				next_reconcile = if queued < found && progress {
 					now + CATCH_UP_RECONCILE.min(self.reconcile_interval)
 				} else {
@@ -455,7 +456,7 @@ struct AnchoredIds {
 
 /// The storage prefix of the records pallet's anchors map.
 fn anchors_prefix() -> StorageKey {
-	StorageKey([twox_128(b"Records"), twox_128(b"Records")].concat())
+	StorageKey([twox_128(b"Records"), twox_128(b"Anchors")].concat())
 }
 
 #[cfg(test)]

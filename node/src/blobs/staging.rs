@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Each doctor's share of the blobs waiting for an anchor: one doctor (a flooder, or a
 //! stolen account) cannot take the node's whole staging quota and block every other
 //! doctor of the hospital.

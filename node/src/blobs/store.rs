@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The blob store on disk: encrypted record blobs, one file each, named by content id.
 //!
 //! Layout under the chain's data directory (`chains/<id>/blobs/`):

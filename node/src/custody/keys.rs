@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! A hospital's custody keys: the x25519 secrets its nodes hold record keys with.
 //!
 //! The public half of the current custody key is the hospital's registered encryption key

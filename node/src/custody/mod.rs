@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Record key custody and release: every access the chain grants yields a readable record
 //! (the model is `docs/keys.md`).
 //!

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The request-response protocol nodes ask each other for key material with,
 //! `/<genesis>/ehr/key/1`.
 //!

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Key release: `ehr_releaseKey`, and the answers to other nodes' material requests.
 //!
 //! A reader's signed [`KeyRequest`] is served by any hospital node in four steps:
@@ -23,8 +24,8 @@ use super::{
 };
 use crate::{
 	blobs::access::AccessError,
+	client::FullClient,
 	node_account::{self, NodeAccount},
-	service::FullClient,
 	signed_requests::{self, ServedRequests},
 };
 use ehr_primitives::{

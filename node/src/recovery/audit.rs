@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The peer audit: does the local finalized chain agree with the majority of the peers?
 //!
 //! Every `--audit-interval` seconds (10 minutes by default), or when asked over RPC
@@ -21,7 +22,7 @@ use super::{
 	stall::{self, StallWatch},
 	RecoveryMetrics, LOG_TARGET,
 };
-use crate::service::FullClient;
+use crate::client::FullClient;
 use codec::{Decode, Encode};
 use ehr_primitives::{opaque::Block, AccountId, Hash};
 use futures::{
@@ -41,7 +42,7 @@ use std::{
 	collections::HashMap,
 	path::PathBuf,
 	sync::{Arc, Mutex},
-	time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+	time::{Duration, Instant},
 };
 
 /// How long a peer has to answer.
@@ -196,11 +197,7 @@ fn heights_to_compare(finalized: u32) -> Vec<u32> {
 
 /// The protocol's name on this chain.
 fn protocol_name(genesis: &Hash) -> ProtocolName {
-	format!("/{}/ehr/audit/1", hex_string(genesis.as_bytes())).into()
-}
-
-fn hex_string(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02x}")).collect()
+	format!("/{}/ehr/audit/1", hex::encode(genesis.as_bytes())).into()
 }
 
 /// The protocol's network configuration, and the queue of incoming questions.
@@ -385,10 +382,7 @@ impl Auditor {
 			metrics.audit_disagreeing_peers.set(judgement.disagreeing.len() as u64);
 		}
 		let report = AuditReport {
-			at: SystemTime::now()
-				.duration_since(UNIX_EPOCH)
-				.map(|d| d.as_millis() as u64)
-				.unwrap_or(0),
+			at: ehr_primitives::unix_millis_now(),
 			local_finalized: finalized,
 			heights,
 			peers_asked: peers.len() as u32,
@@ -473,7 +467,7 @@ impl Auditor {
 		let Some(database) = &self.database else {
 			return "alert only: the database location is unknown".into();
 		};
-		let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+		let now = u128::from(ehr_primitives::unix_millis_now());
 		let wait = super::quarantine::backoff(database, now);
 		if !wait.is_zero() {
 			log::error!(

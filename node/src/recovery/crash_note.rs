@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! What the last run died of, for the next start to act on.
 //!
 //! Corruption the start-up check does not read (a state node deep in the trie, say) shows

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The start-up integrity check of the local chain database.
 //!
 //! From the finalized head back `depth` blocks (or to genesis), every header must be
@@ -7,7 +8,7 @@
 //! (where that state is still kept). Then the finalized block's state must be readable:
 //! the runtime code executes, and `System::Number` there is the finalized number.
 
-use crate::service::FullClient;
+use crate::client::FullClient;
 use ehr_primitives::opaque::{Block, Header};
 use sc_client_api::{BlockBackend, StorageProvider};
 use sp_api::{Core, ProvideRuntimeApi};
@@ -97,9 +98,8 @@ fn verify_justification(
 	encoded: &[u8],
 ) -> Result<bool, String> {
 	let number = *header.number();
-	let justification =
-		sc_consensus_grandpa::GrandpaJustification::<Block>::decode(&mut &encoded[..])
-			.map_err(|e| format!("justification of #{number} does not decode: {e}"))?;
+	let justification = sc_consensus_grandpa::GrandpaJustification::<Block>::decode(encoded)
+		.map_err(|e| format!("justification of #{number} does not decode: {e}"))?;
 	let commit = &justification.justification.commit;
 	if commit.target_hash != header.hash() || commit.target_number != number {
 		return Err(format!("justification of #{number} is for another block"));

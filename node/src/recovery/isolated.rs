@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The start-up check run in a child process, so that no corruption can take the node
 //! down with it.
 //!
@@ -12,7 +13,8 @@
 //! database to quarantine.
 
 use super::{integrity, RecoveryParams, LOG_TARGET};
-use sc_service::Configuration;
+use crate::client::Service;
+use sc_service::{error::Error as ServiceError, Configuration};
 use std::{
 	collections::VecDeque,
 	io::{BufRead, BufReader, Write},
@@ -35,10 +37,15 @@ pub fn is_child() -> bool {
 	std::env::var_os(CHILD_ENV).is_some()
 }
 
-/// In the child: opens and checks the database of `config`, prints the verdict and exits
-/// the process (never returning: a corrupt database may panic again on drop).
-pub fn run_child(config: &Configuration, params: &RecoveryParams) -> ! {
-	let verdict = match crate::service::new_partial(config) {
+/// In the child: opens the database of `config` with `open` (the service's `new_partial`)
+/// and checks it, prints the verdict and exits the process (never returning: a corrupt
+/// database may panic again on drop).
+pub fn run_child(
+	config: &Configuration,
+	params: &RecoveryParams,
+	open: impl FnOnce(&Configuration) -> Result<Service, ServiceError>,
+) -> ! {
+	let verdict = match open(config) {
 		Ok(parts) => match integrity::verify(&parts.client, params.integrity_depth) {
 			Ok(report) => format!("ok {report}"),
 			Err(problem) => format!("corrupt {problem}"),

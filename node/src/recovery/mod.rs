@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Self-healing: the node notices a corrupt or lost local chain and heals itself from its
 //! peers, without an operator.
 //!
@@ -21,7 +22,7 @@ pub mod isolated;
 pub(crate) mod quarantine;
 pub mod stall;
 
-use crate::service::{new_partial, Service};
+use crate::client::Service;
 use prometheus_endpoint::{register, Counter, Gauge, PrometheusError, Registry, U64};
 use sc_service::{error::Error as ServiceError, Configuration};
 use std::{
@@ -194,16 +195,17 @@ fn failure(database: &Path, params: &RecoveryParams, started: Instant) -> Option
 	}
 }
 
-/// Opens the node's database once a child process has checked it (see [`isolated`]); on
-/// failure quarantines it and opens a fresh one, from which the node will sync. Installs
-/// the panic hook of [`crash_note`].
+/// Opens the node's database with `open` (the service's `new_partial`) once a child
+/// process has checked it (see [`isolated`]); on failure quarantines it and opens a fresh
+/// one, from which the node will sync. Installs the panic hook of [`crash_note`].
 pub fn open_verified(
 	config: &Configuration,
 	params: &RecoveryParams,
 	metrics: Option<&RecoveryMetrics>,
+	open: impl FnOnce(&Configuration) -> Result<Service, ServiceError>,
 ) -> Result<Service, ServiceError> {
 	let Some(database) = checked_database(config, params) else {
-		return new_partial(config);
+		return open(config);
 	};
 	let started = Instant::now();
 	if let Some(reason) = failure(&database, params, started) {
@@ -233,7 +235,7 @@ pub fn open_verified(
 		std::fs::create_dir_all(parent)?;
 	}
 	std::fs::write(&opening, b"")?;
-	let parts = new_partial(config);
+	let parts = open(config);
 	let _ = std::fs::remove_file(&opening);
 	parts
 }

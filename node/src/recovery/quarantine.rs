@@ -1,9 +1,9 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Moving a failed database aside, with a note of why and when, for forensics.
 
 use std::{
 	io,
 	path::{Path, PathBuf},
-	time::{SystemTime, UNIX_EPOCH},
 };
 
 /// Where quarantined copies of `database` go: a `quarantine` directory next to the
@@ -18,7 +18,7 @@ fn quarantine_dir(database: &Path) -> PathBuf {
 pub fn move_aside(database: &Path, reason: &str) -> io::Result<PathBuf> {
 	let dir = quarantine_dir(database);
 	std::fs::create_dir_all(&dir)?;
-	let stamp = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+	let stamp = ehr_primitives::unix_millis_now();
 	let name = database.file_name().and_then(|n| n.to_str()).unwrap_or("database");
 	let target = dir.join(format!("{name}-{stamp}"));
 	if database.exists() {
@@ -123,7 +123,7 @@ mod tests {
 			move_aside(&database, "again").unwrap();
 			prune(&database).unwrap();
 			std::thread::sleep(std::time::Duration::from_millis(2));
-			now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis();
+			now = u128::from(ehr_primitives::unix_millis_now());
 		}
 		assert_eq!(count(&database), KEPT);
 		// Reasons go with their copies.

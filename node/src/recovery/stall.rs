@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The sync-stall watch: a node that stays behind its peers without importing anything.
 //!
 //! Seen in the corruption campaign: after a few quick restarts a node's sync banned a

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! What the node tests share: signing and submitting through a node, and a load of
 //! health-record anchors whose fate the fault tests follow.
 

@@ -1,11 +1,12 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Access decisions, and what the runtime API and other pallets read of consent.
 
 use crate::{pallet::*, types::*};
 use alloc::vec::Vec;
 use ehr_primitives::{
 	records::{
-		AccessBasis, AccessDecision, AccessDenial, AccessPolicy, AccessTarget, AuditEntry,
-		AuditEvent, BreakGlassView, GrantView, Purpose, RecordCatalog, RequestView, ScopedTarget,
+		AccessBasis, AccessDecision, AccessDenial, AccessTarget, AuditEntry, BreakGlassView,
+		GrantView, Purpose, RecordCatalog, RequestView, ScopedTarget,
 	},
 	registry::{MemberRegistry, Role},
 };
@@ -25,7 +26,7 @@ impl<T: Config> Pallet<T> {
 		purpose: Option<Purpose>,
 	) -> AccessDecision {
 		if T::Registry::role_of(patient) != Some(Role::Patient) {
-			return Err(AccessDenial::NotAPatient);
+			return Err(AccessDenial::NotPatient);
 		}
 		let (scoped, author) = match target {
 			AccessTarget::Record(id) => {
@@ -170,24 +171,5 @@ impl<T: Config> Pallet<T> {
 			.skip(from as usize)
 			.take(Self::page_size(limit))
 			.collect()
-	}
-}
-
-impl<T: Config> AccessPolicy<T::AccountId> for Pallet<T> {
-	fn can_access(
-		who: &T::AccountId,
-		patient: &T::AccountId,
-		target: AccessTarget,
-		purpose: Option<Purpose>,
-	) -> AccessDecision {
-		Self::decide(who, patient, target, purpose)
-	}
-
-	fn acts_for(who: &T::AccountId, patient: &T::AccountId) -> bool {
-		Self::acts_for(who, patient)
-	}
-
-	fn audit(patient: &T::AccountId, entry: AuditEvent<T::AccountId>) {
-		Self::audit(patient, entry)
 	}
 }

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Benchmarks of the consent pallet's calls (FRAME benchmarking v2). Run through
 //! `ehr-node benchmark pallet` (see `scripts/benchmark.sh`) to regenerate `weights.rs`.
 
@@ -280,5 +281,9 @@ mod benchmarks {
 		assert_eq!(Requests::<T>::iter().count(), 0);
 	}
 
-	impl_benchmark_test_suite!(Pallet, crate::mock::ExtBuilder::build(), crate::mock::Test);
+	impl_benchmark_test_suite!(
+		Pallet,
+		crate::mock::ExtBuilder::default().build(),
+		crate::mock::Test
+	);
 }

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The consent pallet's logic, called by the thin dispatchables in `lib.rs`.
 
 use crate::{pallet::*, types::*, weights::WeightInfo};
@@ -18,7 +19,7 @@ use sp_runtime::{traits::Saturating, DispatchResult};
 impl<T: Config> Pallet<T> {
 	/// Now, in milliseconds since the Unix epoch, as the current block's timestamp says.
 	pub fn now_ms() -> Moment {
-		u64::try_from(T::Time::now().as_millis()).unwrap_or(u64::MAX)
+		ehr_primitives::unix_millis(T::Time::now())
 	}
 
 	/// Whether `who` takes consent decisions for `patient` now: the patient, the successor
@@ -42,7 +43,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn ensure_acts_for(who: &T::AccountId, patient: &T::AccountId) -> DispatchResult {
-		ensure!(T::Registry::role_of(patient) == Some(Role::Patient), Error::<T>::NotAPatient);
+		ensure!(T::Registry::role_of(patient) == Some(Role::Patient), Error::<T>::NotPatient);
 		ensure!(Self::acts_for(who, patient), Error::<T>::NotPatientOrGuardian);
 		Ok(())
 	}
@@ -54,7 +55,7 @@ impl<T: Config> Pallet<T> {
 		who: &T::AccountId,
 		patient: &T::AccountId,
 	) -> DispatchResult {
-		ensure!(T::Registry::role_of(patient) == Some(Role::Patient), Error::<T>::NotAPatient);
+		ensure!(T::Registry::role_of(patient) == Some(Role::Patient), Error::<T>::NotPatient);
 		let suspended_self =
 			who == patient && T::Registry::acting_role(who) == Err(Inability::Suspended);
 		ensure!(suspended_self || Self::acts_for(who, patient), Error::<T>::NotPatientOrGuardian);
@@ -183,9 +184,9 @@ impl<T: Config> Pallet<T> {
 			Ok(Role::Hospital) => Ok((who.clone(), Role::Hospital)),
 			Ok(Role::Admin) => T::Registry::hospital_of(who)
 				.map(|h| (h, Role::Hospital))
-				.ok_or(Error::<T>::NotAFacility),
+				.ok_or(Error::<T>::NotFacility),
 			Ok(role @ (Role::Doctor | Role::Insurer)) => Ok((who.clone(), role)),
-			_ => Err(Error::<T>::NotAFacility),
+			_ => Err(Error::<T>::NotFacility),
 		}
 	}
 
@@ -200,7 +201,7 @@ impl<T: Config> Pallet<T> {
 		if role == Role::Insurer {
 			ensure!(purpose == Purpose::Payment, Error::<T>::PurposeNotAllowed);
 		}
-		ensure!(T::Registry::role_of(&patient) == Some(Role::Patient), Error::<T>::NotAPatient);
+		ensure!(T::Registry::role_of(&patient) == Some(Role::Patient), Error::<T>::NotPatient);
 		ensure!(
 			!OpenRequests::<T>::contains_key(&requester, &patient),
 			Error::<T>::RequestAlreadyOpen
@@ -338,12 +339,9 @@ impl<T: Config> Pallet<T> {
 		reason: EmergencyReason,
 		justification: H256,
 	) -> DispatchResult {
-		ensure!(
-			T::Registry::acting_role(&doctor) == Ok(Role::Doctor),
-			Error::<T>::NotAnActiveDoctor
-		);
-		let hospital = T::Registry::hospital_of(&doctor).ok_or(Error::<T>::NotAnActiveDoctor)?;
-		ensure!(T::Registry::role_of(&patient) == Some(Role::Patient), Error::<T>::NotAPatient);
+		ensure!(T::Registry::acting_role(&doctor) == Ok(Role::Doctor), Error::<T>::NotActiveDoctor);
+		let hospital = T::Registry::hospital_of(&doctor).ok_or(Error::<T>::NotActiveDoctor)?;
+		ensure!(T::Registry::role_of(&patient) == Some(Role::Patient), Error::<T>::NotPatient);
 		ensure!(!justification.is_zero(), Error::<T>::MissingJustification);
 		let now = Self::now_ms();
 		ensure!(
@@ -439,7 +437,7 @@ impl<T: Config> Pallet<T> {
 		patient: T::AccountId,
 		guardian: T::AccountId,
 	) -> DispatchResult {
-		ensure!(T::Registry::role_of(&patient) == Some(Role::Patient), Error::<T>::NotAPatient);
+		ensure!(T::Registry::role_of(&patient) == Some(Role::Patient), Error::<T>::NotPatient);
 		ensure!(guardian != patient, Error::<T>::InvalidGuardian);
 		ensure!(
 			matches!(
@@ -500,8 +498,8 @@ impl<T: Config> Pallet<T> {
 		target: AccessTarget,
 		purpose: Purpose,
 	) -> DispatchResult {
-		ensure!(T::Registry::acting_role(&node) == Ok(Role::Node), Error::<T>::NotANodeAccount);
-		let hospital = T::Registry::hospital_of(&node).ok_or(Error::<T>::NotANodeAccount)?;
+		ensure!(T::Registry::acting_role(&node) == Ok(Role::Node), Error::<T>::NotNodeAccount);
+		let hospital = T::Registry::hospital_of(&node).ok_or(Error::<T>::NotNodeAccount)?;
 		let (action, record) = match target {
 			AccessTarget::Record(id) => (AuditAction::RecordRead, Some(id)),
 			AccessTarget::History => (AuditAction::HistoryViewed, None),

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! # Consent pallet
 //!
 //! Who may see a patient's health records, decided by the patient, and a trail of every
@@ -54,6 +55,7 @@ extern crate alloc;
 
 mod access;
 mod functions;
+mod impls;
 pub mod types;
 pub mod weights;
 
@@ -358,7 +360,7 @@ pub mod pallet {
 		/// Only the patient or one of their guardians may do this.
 		NotPatientOrGuardian,
 		/// The account is not a patient.
-		NotAPatient,
+		NotPatient,
 		/// Access can be granted to an active hospital, doctor or insurer other than the
 		/// patient.
 		InvalidGrantee,
@@ -377,7 +379,7 @@ pub mod pallet {
 		/// No such grant of this patient.
 		UnknownGrant,
 		/// Patients and unregistered accounts cannot request access.
-		NotAFacility,
+		NotFacility,
 		/// No such pending request of this patient.
 		UnknownRequest,
 		/// This block already holds `MaxRequestsPerBlock` requests; try the next.
@@ -389,7 +391,7 @@ pub mod pallet {
 		/// Only the facility that made a request may cancel it.
 		NotRequester,
 		/// Only an active doctor may open emergency access.
-		NotAnActiveDoctor,
+		NotActiveDoctor,
 		/// This doctor's emergency access to this patient is still open.
 		BreakGlassAlreadyOpen,
 		/// The doctor has `MaxUnreviewedBreakGlass` emergency accesses awaiting review.
@@ -417,7 +419,7 @@ pub mod pallet {
 		/// Nodes record reads of a record or of the record list, not of a category.
 		InvalidTarget,
 		/// Only the service account of an active hospital's node records what it served.
-		NotANodeAccount,
+		NotNodeAccount,
 	}
 
 	#[pallet::hooks]
@@ -438,7 +440,7 @@ pub mod pallet {
 		/// Grant `grantee` access to `scope` of `patient`'s records for `purpose`, until
 		/// revoked or until `expires_at` (ms since the Unix epoch).
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::grant(scope_len(&scope)))]
+		#[pallet::weight(T::WeightInfo::grant(scope_len(scope)))]
 		pub fn grant(
 			origin: OriginFor<T>,
 			patient: T::AccountId,
@@ -476,7 +478,7 @@ pub mod pallet {
 
 		/// Ask `patient` for access to `scope` of their records for `purpose`.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::request_access(scope_len(&scope)))]
+		#[pallet::weight(T::WeightInfo::request_access(scope_len(scope)))]
 		pub fn request_access(
 			origin: OriginFor<T>,
 			patient: T::AccountId,

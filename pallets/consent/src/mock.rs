@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! A test runtime: system, timestamp, the real registry, consent, and a small catalog of
 //! records standing in for the records pallet.
 
@@ -174,7 +175,7 @@ pub const ERASED: RecordId = 103;
 pub const FOREIGN_RECORD: RecordId = 200;
 
 thread_local! {
-	static RECORDS: RefCell<BTreeMap<RecordId, RecordFacts<u64>>> = RefCell::new(BTreeMap::new());
+	static RECORDS: RefCell<BTreeMap<RecordId, RecordFacts<u64>>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 /// The records pallet's answers, for a fixed set of records.
@@ -198,10 +199,13 @@ fn member(account: u64, role: Role, hospital: Option<u64>) -> GenesisMember<u64>
 	}
 }
 
+/// Builds the state tests start from.
+#[derive(Default)]
 pub struct ExtBuilder;
 
 impl ExtBuilder {
-	pub fn build() -> sp_io::TestExternalities {
+	/// Two hospitals with their staff, patients and an insurer; five record anchors.
+	pub fn build(self) -> sp_io::TestExternalities {
 		let storage = RuntimeGenesisConfig {
 			registry: pallet_ehr_registry::GenesisConfig {
 				members: vec![
@@ -239,14 +243,21 @@ impl ExtBuilder {
 		});
 		ext
 	}
+
+	/// Runs `test`, then checks the consent pallet's invariants.
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		self.build().execute_with(|| {
+			test();
+			Consent::do_try_state().expect("consent invariants hold after the test");
+		})
+	}
 }
 
-/// Runs `test` on the default state, then checks the consent pallet's invariants.
+/// Shorthand for the default test state.
+// Every pallet's mock starts the same way, `ExtBuilder::default()`, whatever its fields.
+#[allow(clippy::default_constructed_unit_structs)]
 pub fn new_test_ext(test: impl FnOnce()) {
-	ExtBuilder::build().execute_with(|| {
-		test();
-		Consent::do_try_state().expect("consent invariants hold after the test");
-	})
+	ExtBuilder::default().build_and_execute(test)
 }
 
 /// Advances to block `n`, running the consent pallet's `on_initialize` for each block.

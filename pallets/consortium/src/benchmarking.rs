@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Benchmarks of the consortium pallet's calls (FRAME benchmarking v2).
 
 use super::*;
@@ -101,5 +102,9 @@ mod benchmarks {
 		_(RawOrigin::Signed(hospital), peer(7_777));
 	}
 
-	impl_benchmark_test_suite!(Pallet, crate::mock::build(), crate::mock::Test);
+	impl_benchmark_test_suite!(
+		Pallet,
+		crate::mock::ExtBuilder::default().build(),
+		crate::mock::Test
+	);
 }

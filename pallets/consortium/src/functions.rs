@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The consortium pallet's logic, called by the thin dispatchables in `lib.rs`.
 
 use crate::{pallet::*, ValidatorKeys};
@@ -30,7 +31,7 @@ impl<T: Config> Pallet<T> {
 		hospitals
 			.try_insert(position, hospital.clone())
 			.map_err(|_| Error::<T>::TooManyHospitals)?;
-		T::Council::change_members_sorted(&[hospital.clone()], &[], &hospitals);
+		T::Council::change_members_sorted(core::slice::from_ref(hospital), &[], &hospitals);
 		Hospitals::<T>::put(hospitals);
 		Ok(())
 	}
@@ -68,7 +69,7 @@ impl<T: Config> Pallet<T> {
 			hospitals.binary_search(&hospital).map_err(|_| Error::<T>::NotInConsortium)?;
 		ensure!(hospitals.len() as u32 > T::MinHospitals::get(), Error::<T>::BelowValidatorFloor);
 		hospitals.remove(position);
-		T::Council::change_members_sorted(&[], &[hospital.clone()], &hospitals);
+		T::Council::change_members_sorted(&[], core::slice::from_ref(&hospital), &hospitals);
 		Hospitals::<T>::put(hospitals);
 		// Its nodes stay authorized while it still validates.
 		Departing::<T>::try_mutate(|departing| {
@@ -113,13 +114,13 @@ impl<T: Config> Pallet<T> {
 		node: &[u8],
 		proof: &[u8; 64],
 	) -> Result<(), Error<T>> {
-		let key = ed25519_key_of_peer(node).ok_or(Error::<T>::NotAnEd25519PeerId)?;
+		let key = ed25519_key_of_peer(node).ok_or(Error::<T>::NotEd25519PeerId)?;
 		let payload = ehr_primitives::consortium::node_key_payload(hospital, node);
 		let signature = sp_core::ed25519::Signature::from_raw(*proof);
 		let public = sp_core::ed25519::Public::from_raw(key);
 		ensure!(
 			sp_io::crypto::ed25519_verify(&signature, &payload, &public),
-			Error::<T>::BadNodeKeyProof
+			Error::<T>::InvalidNodeKeyProof
 		);
 		Ok(())
 	}
@@ -159,32 +160,5 @@ impl<T: Config> Pallet<T> {
 	/// The consortium's hospitals (sorted), for the runtime API and the records pallet.
 	pub fn hospitals() -> Vec<T::AccountId> {
 		Hospitals::<T>::get().into_inner()
-	}
-
-	/// The pallet's storage invariants.
-	#[cfg(any(feature = "std", feature = "try-runtime", test))]
-	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-		let hospitals = Hospitals::<T>::get();
-		ensure!(hospitals.windows(2).all(|w| w[0] < w[1]), "hospitals are not sorted and unique");
-		let departing = Departing::<T>::get();
-		for (hospital, _) in &departing {
-			ensure!(!hospitals.contains(hospital), "a departing hospital is still a hospital");
-		}
-		let mut owned = 0usize;
-		for (hospital, nodes) in Nodes::<T>::iter() {
-			ensure!(
-				hospitals.contains(&hospital) || departing.iter().any(|(h, _)| h == &hospital),
-				"nodes of an account that is neither a hospital nor departing"
-			);
-			for node in nodes {
-				owned += 1;
-				ensure!(
-					NodeOwners::<T>::get(&node) == Some(hospital.clone()),
-					"a node's owner is wrong"
-				);
-			}
-		}
-		ensure!(NodeOwners::<T>::iter().count() == owned, "an owner entry points to no node");
-		Ok(())
 	}
 }

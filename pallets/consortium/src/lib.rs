@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! # Consortium pallet
 //!
 //! The hospitals that run ehr-chain, admitted and removed by their council.
@@ -25,6 +26,17 @@
 //! act), leaves the council at once, and leaves the validator set and the network at the
 //! next session.
 //!
+//! ## Calls
+//!
+//! - `admit_hospital` (admin origin): register a hospital with its profile commitment,
+//!   encryption key and first node, seat it on the council; it validates from the next
+//!   session at which its session keys are set.
+//! - `remove_hospital` (admin origin): suspend it, unseat it, drop it and its nodes from
+//!   the next session's validators and the network.
+//! - `add_node` (a hospital): authorize one more peer id of its own, with the node key's
+//!   proof of possession.
+//! - `remove_node` (the owning hospital): withdraw one of its nodes.
+//!
 //! ## Terminology
 //!
 //! - **Hospital** (here): an account in [`Hospitals`].
@@ -35,10 +47,13 @@
 extern crate alloc;
 
 mod functions;
+mod impls;
 pub mod weights;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+#[cfg(any(feature = "std", feature = "try-runtime", test))]
+mod invariants;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -194,9 +209,9 @@ pub mod pallet {
 		/// A hospital keeps at least one authorized node.
 		LastNode,
 		/// Only Ed25519 peer ids can prove that their key agreed to join (`add_node`).
-		NotAnEd25519PeerId,
+		NotEd25519PeerId,
 		/// The proof is not the node key's signature of the hospital and peer id.
-		BadNodeKeyProof,
+		InvalidNodeKeyProof,
 	}
 
 	#[pallet::hooks]
@@ -265,26 +280,4 @@ pub mod pallet {
 pub trait ValidatorKeys<AccountId> {
 	/// Forgets `hospital`'s session keys, if it has any.
 	fn purge(hospital: &AccountId);
-}
-
-/// No session keys to forget: for mock runtimes without a session pallet.
-impl<AccountId> ValidatorKeys<AccountId> for () {
-	fn purge(_: &AccountId) {}
-}
-
-/// Validator sets come from the consortium: every new session's validators are its
-/// hospitals (those without session keys are skipped by the session pallet until they set
-/// them).
-impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {
-	fn new_session(_index: u32) -> Option<alloc::vec::Vec<T::AccountId>> {
-		Self::retire_departed_nodes();
-		let hospitals = Hospitals::<T>::get();
-		// Before the consortium's own genesis has run (the session pallet's genesis comes
-		// first), keep the validators the session genesis configured.
-		(!hospitals.is_empty()).then(|| hospitals.into_inner())
-	}
-
-	fn end_session(_index: u32) {}
-
-	fn start_session(_index: u32) {}
 }

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! A test runtime with the real registry and the consortium, and a recorded council.
 
 use crate as pallet_ehr_consortium;
@@ -153,35 +154,48 @@ pub fn add_node(hospital: u64, seed: u8) -> sp_runtime::DispatchResult {
 	)
 }
 
-/// Four founding hospitals (one with a doctor), each with one node.
-pub fn build() -> sp_io::TestExternalities {
-	let mut members: Vec<_> =
-		FOUNDERS.iter().map(|h| GenesisMember::placeholder(*h, Role::Hospital, None)).collect();
-	members.push(GenesisMember::placeholder(DOCTOR, Role::Doctor, Some(1)));
-	let storage = RuntimeGenesisConfig {
-		registry: pallet_ehr_registry::GenesisConfig { members, pow_difficulty: 0 },
-		consortium: crate::GenesisConfig {
-			hospitals: FOUNDERS.iter().map(|h| (*h, vec![peer(*h as u8)])).collect(),
-		},
-		..Default::default()
+/// Builds the state tests start from.
+#[derive(Default)]
+pub struct ExtBuilder;
+
+impl ExtBuilder {
+	/// Four founding hospitals (one with a doctor), each with one node.
+	pub fn build(self) -> sp_io::TestExternalities {
+		let mut members: Vec<_> =
+			FOUNDERS.iter().map(|h| GenesisMember::placeholder(*h, Role::Hospital, None)).collect();
+		members.push(GenesisMember::placeholder(DOCTOR, Role::Doctor, Some(1)));
+		let storage = RuntimeGenesisConfig {
+			registry: pallet_ehr_registry::GenesisConfig { members, pow_difficulty: 0 },
+			consortium: crate::GenesisConfig {
+				hospitals: FOUNDERS.iter().map(|h| (*h, vec![peer(*h as u8)])).collect(),
+			},
+			..Default::default()
+		}
+		.build_storage()
+		.expect("valid genesis");
+		let mut ext = sp_io::TestExternalities::new(storage);
+		// The benchmarks make node keys in a keystore, as they do on a real node.
+		ext.register_extension(sp_keystore::KeystoreExt::new(
+			sp_keystore::testing::MemoryKeystore::new(),
+		));
+		ext.execute_with(|| System::set_block_number(1));
+		ext
 	}
-	.build_storage()
-	.expect("valid genesis");
-	let mut ext = sp_io::TestExternalities::new(storage);
-	// The benchmarks make node keys in a keystore, as they do on a real node.
-	ext.register_extension(sp_keystore::KeystoreExt::new(
-		sp_keystore::testing::MemoryKeystore::new(),
-	));
-	ext.execute_with(|| System::set_block_number(1));
-	ext
+
+	/// Runs `test`, then checks the consortium pallet's invariants.
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		self.build().execute_with(|| {
+			test();
+			Consortium::do_try_state().expect("consortium invariants hold after the test");
+		});
+	}
 }
 
-/// Runs `test` on the default state, then checks the pallet's invariants.
+/// Shorthand for the default test state.
+// Every pallet's mock starts the same way, `ExtBuilder::default()`, whatever its fields.
+#[allow(clippy::default_constructed_unit_structs)]
 pub fn new_test_ext(test: impl FnOnce()) {
-	build().execute_with(|| {
-		test();
-		Consortium::do_try_state().expect("consortium invariants hold after the test");
-	});
+	ExtBuilder::default().build_and_execute(test)
 }
 
 pub fn last_event() -> RuntimeEvent {

@@ -1,8 +1,9 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Benchmarks of the records pallet's calls (FRAME benchmarking v2). Run through
 //! `ehr-node benchmark pallet` (see `scripts/benchmark.sh`) to regenerate `weights.rs`.
 
 use super::*;
-use crate::pallet::{Records as Anchors, ReleaseExpiries, ReleasedRequests, WrappedKeys};
+use crate::pallet::{Anchors, ReleaseExpiries, ReleasedRequests, WrappedKeys};
 use alloc::{vec, vec::Vec};
 use ehr_primitives::{
 	blobs::KeyRequest,
@@ -244,5 +245,9 @@ mod benchmarks {
 		assert_eq!(ReleasedRequests::<T>::iter().count(), 0);
 	}
 
-	impl_benchmark_test_suite!(Pallet, crate::mock::build(), crate::mock::Test);
+	impl_benchmark_test_suite!(
+		Pallet,
+		crate::mock::ExtBuilder::default().build(),
+		crate::mock::Test
+	);
 }

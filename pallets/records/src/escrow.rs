@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Key escrow: which hospitals hold shares of a record key, and how many rebuild it.
 //!
 //! The escrow holders of a record are the consortium's hospitals other than its custodian
@@ -17,6 +18,9 @@ use ehr_primitives::{
 	registry::{placeholder_encryption_key, MemberRegistry, Role},
 };
 use frame_support::{ensure, traits::Get, BoundedVec};
+
+/// A record's content with its escrow shares taken out, and the escrow to store.
+pub(crate) type ContentAndEscrow<T> = (Content<T>, Option<EscrowSharesOf<T>>);
 
 impl<T: Config> Pallet<T> {
 	/// The threshold and holders of a key written now by a doctor of `custodian`;
@@ -61,7 +65,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn escrow_for(
 		custodian: &T::AccountId,
 		mut content: Content<T>,
-	) -> Result<(Content<T>, Option<EscrowSharesOf<T>>), Error<T>> {
+	) -> Result<ContentAndEscrow<T>, Error<T>> {
 		let shares = core::mem::take(&mut content.escrow);
 		let (threshold, holders) = Self::escrow_holders(custodian);
 		ensure!(shares.len() == holders.len(), Error::<T>::EscrowMismatch);
@@ -79,7 +83,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Who holds `record`'s key besides its readers.
 	pub fn custody(record: RecordId) -> Option<CustodyView<T::AccountId>> {
-		let anchor = Records::<T>::get(record)?;
+		let anchor = Anchors::<T>::get(record)?;
 		let (threshold, holders) = Escrow::<T>::get(record)
 			.map(|e| (e.threshold, e.shares.into_iter().map(|(holder, _)| holder).collect()))
 			.unwrap_or_default();

@@ -1,13 +1,14 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The records pallet's logic, called by the thin dispatchables in `lib.rs`, by the
-//! consent pallet through [`RecordCatalog`] and by the runtime API.
+//! consent pallet (see `impls.rs`) and by the runtime API.
 
 use crate::{pallet::*, types::*};
 use alloc::vec::Vec;
 use ehr_primitives::{
 	records::{
 		AccessBasis, AccessPolicy, AccessTarget, AuditAction, AuditEvent, Category, ContentId,
-		Moment, Purpose, RecordCatalog, RecordFacts, RecordId, RecordKeys, RecordRejection,
-		RecordStatus, RecordView, WrappedKeyView,
+		Moment, Purpose, RecordId, RecordKeys, RecordRejection, RecordStatus, RecordView,
+		WrappedKeyView,
 	},
 	registry::{MemberRegistry, Role},
 };
@@ -39,7 +40,7 @@ pub type EscrowSharesOf<T> = EscrowShares<
 impl<T: Config> Pallet<T> {
 	/// Now, in milliseconds since the Unix epoch, as the current block's timestamp says.
 	pub(crate) fn now_ms() -> Moment {
-		u64::try_from(T::Time::now().as_millis()).unwrap_or(u64::MAX)
+		ehr_primitives::unix_millis(T::Time::now())
 	}
 
 	pub(crate) fn bounded_key(
@@ -55,7 +56,7 @@ impl<T: Config> Pallet<T> {
 		ciphertext_sha256: [u8; 32],
 		keys: RecordKeys,
 	) -> Result<Content<T>, Error<T>> {
-		ensure!(cid.is_well_formed(), Error::<T>::MalformedCid);
+		ensure!(cid.is_well_formed(), Error::<T>::InvalidCid);
 		ensure!(cid.sha256() == ciphertext_sha256, Error::<T>::CidHashMismatch);
 		ensure!(
 			keys.escrow.len() <= T::MaxEscrowHolders::get() as usize,
@@ -78,14 +79,11 @@ impl<T: Config> Pallet<T> {
 		patient: &T::AccountId,
 		category: Category,
 	) -> Result<(T::AccountId, AccessBasis), Error<T>> {
-		ensure!(
-			T::Registry::acting_role(author) == Ok(Role::Doctor),
-			Error::<T>::NotAnActiveDoctor
-		);
-		let hospital = T::Registry::hospital_of(author).ok_or(Error::<T>::NotAnActiveDoctor)?;
+		ensure!(T::Registry::acting_role(author) == Ok(Role::Doctor), Error::<T>::NotActiveDoctor);
+		let hospital = T::Registry::hospital_of(author).ok_or(Error::<T>::NotActiveDoctor)?;
 		ensure!(
 			T::Registry::acting_role(patient) == Ok(Role::Patient),
-			Error::<T>::NotAnActivePatient
+			Error::<T>::NotActivePatient
 		);
 		match T::Access::can_access(
 			author,
@@ -102,6 +100,8 @@ impl<T: Config> Pallet<T> {
 
 	/// Stores a new anchor (pending), its wrapped keys (patient, author, custodian), its
 	/// escrow, and its place in the patient's list; returns its id.
+	// One argument per part of the anchor: a struct would only be built to be taken apart.
+	#[allow(clippy::too_many_arguments)]
 	fn insert_version(
 		author: &T::AccountId,
 		patient: &T::AccountId,
@@ -125,7 +125,7 @@ impl<T: Config> Pallet<T> {
 		if let Some(escrow) = escrow {
 			Escrow::<T>::insert(id, escrow);
 		}
-		Records::<T>::insert(
+		Anchors::<T>::insert(
 			id,
 			RecordAnchor {
 				patient: patient.clone(),
@@ -192,7 +192,7 @@ impl<T: Config> Pallet<T> {
 			// Each synthetic digest is new: nothing to refuse.
 			let Ok(id) = id else { continue };
 			ConfirmBy::<T>::remove(id);
-			Records::<T>::mutate(id, |anchor| {
+			Anchors::<T>::mutate(id, |anchor| {
 				if let Some(anchor) = anchor {
 					anchor.status = RecordStatus::Confirmed;
 				}
@@ -249,7 +249,7 @@ impl<T: Config> Pallet<T> {
 		previous: RecordId,
 		content: Content<T>,
 	) -> DispatchResult {
-		let anchor = Records::<T>::get(previous).ok_or(Error::<T>::UnknownRecord)?;
+		let anchor = Anchors::<T>::get(previous).ok_or(Error::<T>::UnknownRecord)?;
 		ensure!(anchor.author == author, Error::<T>::NotAuthor);
 		ensure!(
 			LatestVersion::<T>::get(anchor.root) == Some(previous),
@@ -289,7 +289,7 @@ impl<T: Config> Pallet<T> {
 		who: &T::AccountId,
 		record: RecordId,
 	) -> Result<RecordAnchor<T::AccountId>, Error<T>> {
-		let anchor = Records::<T>::get(record).ok_or(Error::<T>::UnknownRecord)?;
+		let anchor = Anchors::<T>::get(record).ok_or(Error::<T>::UnknownRecord)?;
 		ensure!(T::Access::acts_for(who, &anchor.patient), Error::<T>::NotPatientOrGuardian);
 		Ok(anchor)
 	}
@@ -310,7 +310,7 @@ impl<T: Config> Pallet<T> {
 			Some(reason) => (RecordStatus::Rejected(reason), AuditAction::RecordRejected),
 		};
 		anchor.status = status;
-		Records::<T>::insert(record, anchor);
+		Anchors::<T>::insert(record, anchor);
 		Self::audit(&patient, &who, action, record, None);
 		Self::deposit_event(match rejection {
 			None => Event::RecordConfirmed { record, patient, by: who },
@@ -343,7 +343,7 @@ impl<T: Config> Pallet<T> {
 		reader: T::AccountId,
 		wrapped_key: BoundedVec<u8, T::MaxWrappedKeyLen>,
 	) -> DispatchResult {
-		let mut anchor = Records::<T>::get(record).ok_or(Error::<T>::UnknownRecord)?;
+		let mut anchor = Anchors::<T>::get(record).ok_or(Error::<T>::UnknownRecord)?;
 		ensure!(
 			T::Access::acts_for(&who, &anchor.patient) || who == anchor.author,
 			Error::<T>::NotKeyHolder
@@ -362,7 +362,7 @@ impl<T: Config> Pallet<T> {
 		anchor.readers = anchor.readers.saturating_add(1);
 		WrappedKeys::<T>::insert(record, &reader, wrapped_key);
 		let patient = anchor.patient.clone();
-		Records::<T>::insert(record, anchor);
+		Anchors::<T>::insert(record, anchor);
 		// The reader is who received data; the basis says under which consent.
 		Self::audit(&patient, &reader, AuditAction::KeyReleased, record, Some(basis));
 		Self::deposit_event(Event::ReaderKeyAdded { record, reader, by: who });
@@ -379,7 +379,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(WrappedKeys::<T>::contains_key(record, &reader), Error::<T>::NoReaderKey);
 		WrappedKeys::<T>::remove(record, &reader);
 		anchor.readers = anchor.readers.saturating_sub(1);
-		Records::<T>::insert(record, anchor);
+		Anchors::<T>::insert(record, anchor);
 		Self::deposit_event(Event::ReaderKeyRemoved { record, reader, by: who });
 		Ok(())
 	}
@@ -396,7 +396,7 @@ impl<T: Config> Pallet<T> {
 		anchor.cid = None;
 		anchor.readers = 0;
 		let patient = anchor.patient.clone();
-		Records::<T>::insert(record, anchor);
+		Anchors::<T>::insert(record, anchor);
 		Self::audit(&patient, &who, AuditAction::RecordErased, record, None);
 		Self::deposit_event(Event::RecordErased { record, patient, by: who });
 		Ok(removed)
@@ -441,7 +441,7 @@ impl<T: Config> Pallet<T> {
 		let id = NextRecordId::<T>::get();
 		let digest = sp_io::hashing::sha2_256(&id.to_le_bytes());
 		let key = alloc::vec![7u8; T::MaxWrappedKeyLen::get() as usize];
-		let hospital = T::Registry::hospital_of(author).ok_or(Error::<T>::NotAnActiveDoctor)?;
+		let hospital = T::Registry::hospital_of(author).ok_or(Error::<T>::NotActiveDoctor)?;
 		let holders = Self::escrow_policy(&hospital).holders.len();
 		let keys = RecordKeys {
 			patient: key.clone(),
@@ -457,7 +457,7 @@ impl<T: Config> Pallet<T> {
 
 	/// One record as the runtime API reports it.
 	pub fn record_view(id: RecordId) -> Option<RecordView<T::AccountId>> {
-		let anchor = Records::<T>::get(id)?;
+		let anchor = Anchors::<T>::get(id)?;
 		Some(RecordView {
 			id,
 			status: Self::status_now(id, &anchor),
@@ -498,18 +498,6 @@ impl<T: Config> Pallet<T> {
 			record,
 			reader: reader.clone(),
 			key: key.into_inner(),
-		})
-	}
-}
-
-impl<T: Config> RecordCatalog<T::AccountId> for Pallet<T> {
-	fn record_facts(record: RecordId) -> Option<RecordFacts<T::AccountId>> {
-		Records::<T>::get(record).map(|anchor| RecordFacts {
-			erased: anchor.status == RecordStatus::Erased,
-			patient: anchor.patient,
-			author: anchor.author,
-			category: anchor.category,
-			root: anchor.root,
 		})
 	}
 }

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The records pallet's storage invariants, checked by `try-runtime`, after every unit
 //! test, and after every block by the runtime fuzzer (`fuzz/`), which is why they are
 //! compiled in every std build.
@@ -10,7 +11,7 @@ impl<T: Config> Pallet<T> {
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let next = NextRecordId::<T>::get();
 		let mut anchored = 0u64;
-		for (id, anchor) in Records::<T>::iter() {
+		for (id, anchor) in Anchors::<T>::iter() {
 			anchored += 1;
 			ensure!(id < next, "a record id was never handed out");
 			ensure!(anchor.root <= id, "a record's root comes after it");
@@ -20,7 +21,7 @@ impl<T: Config> Pallet<T> {
 					"a first version is misnumbered"
 				),
 				Some(previous) => {
-					let before = Records::<T>::get(previous).ok_or("a version links to nothing")?;
+					let before = Anchors::<T>::get(previous).ok_or("a version links to nothing")?;
 					ensure!(
 						before.root == anchor.root
 							&& before.patient == anchor.patient
@@ -55,7 +56,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(anchored == next, "a record id was handed out but nothing anchored");
 		for (root, latest) in LatestVersion::<T>::iter() {
 			ensure!(
-				Records::<T>::get(latest).is_some_and(|a| a.root == root),
+				Anchors::<T>::get(latest).is_some_and(|a| a.root == root),
 				"a latest version belongs to another record"
 			);
 		}
@@ -65,7 +66,7 @@ impl<T: Config> Pallet<T> {
 				let id = PatientRecords::<T>::get(&patient, position)
 					.ok_or("a patient's record list has a gap")?;
 				ensure!(
-					Records::<T>::get(id).is_some_and(|a| a.patient == patient),
+					Anchors::<T>::get(id).is_some_and(|a| a.patient == patient),
 					"a patient's list names another patient's record"
 				);
 				listed += 1;

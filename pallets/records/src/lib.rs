@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! # Records pallet
 //!
 //! Anchors of patients' health records: what identifies, orders and protects each record,
@@ -55,6 +56,7 @@ extern crate alloc;
 
 mod escrow;
 mod functions;
+mod impls;
 mod release;
 pub mod types;
 pub mod weights;
@@ -164,7 +166,7 @@ pub mod pallet {
 
 	/// Record anchors by id.
 	#[pallet::storage]
-	pub type Records<T: Config> = StorageMap<_, Twox64Concat, RecordId, RecordAnchor<T::AccountId>>;
+	pub type Anchors<T: Config> = StorageMap<_, Twox64Concat, RecordId, RecordAnchor<T::AccountId>>;
 
 	/// When each pending record stops waiting for confirmation (removed once answered).
 	#[pallet::storage]
@@ -310,13 +312,13 @@ pub mod pallet {
 	#[pallet::error]
 	pub enum Error<T> {
 		/// Only an active doctor of an active hospital may write records.
-		NotAnActiveDoctor,
+		NotActiveDoctor,
 		/// Records are written for an active patient.
-		NotAnActivePatient,
+		NotActivePatient,
 		/// The doctor has no treatment grant covering this category, nor emergency access.
 		NoTreatingRelationship,
 		/// The content id is not a CIDv1 with the raw codec and a sha2-256 digest.
-		MalformedCid,
+		InvalidCid,
 		/// The content id's digest is not the SHA-256 of the ciphertext given.
 		CidHashMismatch,
 		/// A wrapped key is empty.
@@ -358,13 +360,13 @@ pub mod pallet {
 		/// An escrow threshold must be 0 (off) or at least 2.
 		ThresholdTooLow,
 		/// Only the service account of an active hospital's node records key releases.
-		NotANodeAccount,
+		NotNodeAccount,
 		/// The key request was made for another chain.
 		WrongChain,
 		/// The key request was issued too far from the block's time (`MaxRequestAge`).
 		StaleRequest,
 		/// The key request is not signed by its reader.
-		BadRequestSignature,
+		InvalidRequestSignature,
 		/// This key request was released already.
 		RequestReplayed,
 		/// This block already records `MaxReleasesPerBlock` key releases; try the next.

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! A test runtime with the real registry, consent and records pallets.
 
 use crate as pallet_ehr_records;
@@ -214,62 +215,79 @@ fn member(account: u64, role: Role, hospital: Option<u64>) -> GenesisMember<u64>
 	}
 }
 
-/// The state every test starts from: a consortium of two hospitals, and `PATIENT` and
-/// `OTHER_PATIENT` each granting `HOSPITAL` treatment access to all their records.
-pub fn build() -> sp_io::TestExternalities {
-	build_with(Default::default())
+/// Builds the state tests start from.
+#[derive(Default)]
+pub struct ExtBuilder {
+	records: crate::GenesisConfig<Test>,
 }
 
-/// The state of [`build`], with the records pallet's genesis `records`.
-pub fn build_with(records: crate::GenesisConfig<Test>) -> sp_io::TestExternalities {
-	let storage = RuntimeGenesisConfig {
-		records,
-		registry: pallet_ehr_registry::GenesisConfig {
-			members: vec![
-				member(HOSPITAL, Role::Hospital, None),
-				member(OTHER_HOSPITAL, Role::Hospital, None),
-				member(THIRD_HOSPITAL, Role::Hospital, None),
-				member(ADMIN, Role::Admin, Some(HOSPITAL)),
-				member(DOCTOR, Role::Doctor, Some(HOSPITAL)),
-				member(COLLEAGUE, Role::Doctor, Some(HOSPITAL)),
-				member(OTHER_DOCTOR, Role::Doctor, Some(OTHER_HOSPITAL)),
-				member(PATIENT, Role::Patient, Some(HOSPITAL)),
-				member(OTHER_PATIENT, Role::Patient, Some(HOSPITAL)),
-				member(RELATIVE, Role::Patient, Some(HOSPITAL)),
-				member(INSURER, Role::Insurer, None),
-				member(NODE, Role::Node, Some(HOSPITAL)),
-				member(OTHER_NODE, Role::Node, Some(OTHER_HOSPITAL)),
-			],
-			pow_difficulty: 0,
-		},
-		..Default::default()
+impl ExtBuilder {
+	/// The records pallet's own genesis.
+	pub fn records(mut self, records: crate::GenesisConfig<Test>) -> Self {
+		self.records = records;
+		self
 	}
-	.build_storage()
-	.expect("valid genesis");
-	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.execute_with(|| {
-		System::set_block_number(1);
-		Timestamp::set_timestamp(NOW);
-		for patient in [PATIENT, OTHER_PATIENT] {
-			assert_ok!(Consent::grant(
-				RuntimeOrigin::signed(patient),
-				patient,
-				HOSPITAL,
-				ScopeRequest::AllRecords,
-				Purpose::Treatment,
-				None
-			));
+
+	/// A consortium of two hospitals, and `PATIENT` and `OTHER_PATIENT` each granting
+	/// `HOSPITAL` treatment access to all their records.
+	pub fn build(self) -> sp_io::TestExternalities {
+		let records = self.records;
+		let storage = RuntimeGenesisConfig {
+			records,
+			registry: pallet_ehr_registry::GenesisConfig {
+				members: vec![
+					member(HOSPITAL, Role::Hospital, None),
+					member(OTHER_HOSPITAL, Role::Hospital, None),
+					member(THIRD_HOSPITAL, Role::Hospital, None),
+					member(ADMIN, Role::Admin, Some(HOSPITAL)),
+					member(DOCTOR, Role::Doctor, Some(HOSPITAL)),
+					member(COLLEAGUE, Role::Doctor, Some(HOSPITAL)),
+					member(OTHER_DOCTOR, Role::Doctor, Some(OTHER_HOSPITAL)),
+					member(PATIENT, Role::Patient, Some(HOSPITAL)),
+					member(OTHER_PATIENT, Role::Patient, Some(HOSPITAL)),
+					member(RELATIVE, Role::Patient, Some(HOSPITAL)),
+					member(INSURER, Role::Insurer, None),
+					member(NODE, Role::Node, Some(HOSPITAL)),
+					member(OTHER_NODE, Role::Node, Some(OTHER_HOSPITAL)),
+				],
+				pow_difficulty: 0,
+			},
+			..Default::default()
 		}
-	});
-	ext
+		.build_storage()
+		.expect("valid genesis");
+		let mut ext = sp_io::TestExternalities::new(storage);
+		ext.execute_with(|| {
+			System::set_block_number(1);
+			Timestamp::set_timestamp(NOW);
+			for patient in [PATIENT, OTHER_PATIENT] {
+				assert_ok!(Consent::grant(
+					RuntimeOrigin::signed(patient),
+					patient,
+					HOSPITAL,
+					ScopeRequest::AllRecords,
+					Purpose::Treatment,
+					None
+				));
+			}
+		});
+		ext
+	}
+
+	/// Runs `test`, then checks the records pallet's invariants.
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		self.build().execute_with(|| {
+			test();
+			Records::do_try_state().expect("records invariants hold after the test");
+		})
+	}
 }
 
-/// Runs `test` on the default state, then checks the records pallet's invariants.
+/// Shorthand for the default test state.
+// Every pallet's mock starts the same way, `ExtBuilder::default()`, whatever its fields.
+#[allow(clippy::default_constructed_unit_structs)]
 pub fn new_test_ext(test: impl FnOnce()) {
-	build().execute_with(|| {
-		test();
-		Records::do_try_state().expect("records invariants hold after the test");
-	})
+	ExtBuilder::default().build_and_execute(test)
 }
 
 pub fn run_to_block(n: u64) {

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Key release: a hospital node records, before it hands out key material, that it
 //! releases a record's key to a reader who asked for it.
 //!
@@ -28,20 +29,20 @@ impl<T: Config> Pallet<T> {
 		request: KeyRequest<T::AccountId>,
 		signature: &T::OffchainSignature,
 	) -> DispatchResult {
-		ensure!(T::Registry::acting_role(&node) == Ok(Role::Node), Error::<T>::NotANodeAccount);
-		let hospital = T::Registry::hospital_of(&node).ok_or(Error::<T>::NotANodeAccount)?;
+		ensure!(T::Registry::acting_role(&node) == Ok(Role::Node), Error::<T>::NotNodeAccount);
+		let hospital = T::Registry::hospital_of(&node).ok_or(Error::<T>::NotNodeAccount)?;
 		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
 		ensure!(request.genesis.encode() == genesis.encode(), Error::<T>::WrongChain);
 		let age = Self::now_ms().abs_diff(request.issued_at);
 		ensure!(age <= T::MaxRequestAge::get(), Error::<T>::StaleRequest);
 		ensure!(
 			verifies(&request.signing_payload(), signature, &request.reader),
-			Error::<T>::BadRequestSignature
+			Error::<T>::InvalidRequestSignature
 		);
 		let hash = request.hash();
 		ensure!(!ReleasedRequests::<T>::contains_key(hash), Error::<T>::RequestReplayed);
 
-		let anchor = Records::<T>::get(request.record).ok_or(Error::<T>::UnknownRecord)?;
+		let anchor = Anchors::<T>::get(request.record).ok_or(Error::<T>::UnknownRecord)?;
 		let status = Self::status_now(request.record, &anchor);
 		ensure!(status != RecordStatus::Erased, Error::<T>::RecordErased);
 		let basis = T::Access::can_access(

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Domain types the records pallet stores.
 
 use codec::{Decode, Encode, MaxEncodedLen};

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Benchmarks of the registry's calls (FRAME benchmarking v2). Run through
 //! `ehr-node benchmark pallet` (see `scripts/benchmark.sh`) to regenerate `weights.rs`.
 

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! [`CheckMembership`]: the gate that keeps a fee-less chain closed to non-members.
 
 use crate::{pallet::*, Inability, Role, TransactionPolicy};
@@ -115,7 +116,7 @@ where
 			}
 			// A node's service account records what its node served, and nothing else.
 			Ok(Role::Node) if !T::Policy::allows(Role::Node, call) => {
-				Err(refusal::<T>(Error::NotANodeCall))
+				Err(refusal::<T>(Error::NotNodeCall))
 			}
 			Ok(role) if !T::Policy::allows(role, call) => Err(refusal::<T>(Error::CallNotForRole)),
 			Ok(role) if too_long(role) => Err(refusal::<T>(Error::TransactionTooLong)),

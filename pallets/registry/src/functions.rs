@@ -1,13 +1,13 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The registry's logic, called by the thin dispatchables in `lib.rs`, by
 //! [`CheckMembership`](crate::CheckMembership), by other pallets through
 //! [`MemberRegistry`] and by the runtime API.
 
-use crate::{pallet::*, pow, types::*, weights::WeightInfo};
+use crate::{pallet::*, types::*};
 use alloc::vec::Vec;
 use ehr_primitives::registry::{
 	placeholder_encryption_key, placeholder_profile_commitment, verifies, ApplicantRole,
-	EncryptionKey, Inability, MemberStatus, PendingApplication, ProfileCommitment,
-	RegistrationConsent, Role, Standing,
+	EncryptionKey, Inability, MemberStatus, ProfileCommitment, RegistrationConsent, Role, Standing,
 };
 use frame_support::{
 	ensure,
@@ -15,10 +15,7 @@ use frame_support::{
 	traits::{EnsureOrigin, UnixTime},
 };
 use frame_system::pallet_prelude::*;
-use sp_runtime::{
-	traits::{Saturating, Zero},
-	DispatchError, DispatchResult,
-};
+use sp_runtime::{traits::Zero, DispatchError, DispatchResult};
 
 /// The member record type of a runtime.
 pub type MemberOf<T> = MemberInfo<
@@ -30,11 +27,11 @@ pub type MemberOf<T> = MemberInfo<
 impl<T: Config> Pallet<T> {
 	/// Now, in milliseconds since the Unix epoch, as the current block's timestamp says.
 	pub fn now_ms() -> Moment {
-		u64::try_from(T::Time::now().as_millis()).unwrap_or(u64::MAX)
+		ehr_primitives::unix_millis(T::Time::now())
 	}
 
 	/// Whether `member` may act now, or why not.
-	fn inability_of(member: &MemberOf<T>) -> Option<Inability> {
+	pub(crate) fn inability_of(member: &MemberOf<T>) -> Option<Inability> {
 		match member.status {
 			MemberStatus::Active => {}
 			MemberStatus::Suspended => return Some(Inability::Suspended),
@@ -144,12 +141,12 @@ impl<T: Config> Pallet<T> {
 		};
 		ensure!(
 			verifies(&consent.signing_payload(), proof, account),
-			Error::<T>::BadRegistrationProof
+			Error::<T>::InvalidRegistrationProof
 		);
 		Ok(())
 	}
 
-	fn ensure_valid_keys(
+	pub(crate) fn ensure_valid_keys(
 		profile_commitment: &ProfileCommitment,
 		encryption_key: &EncryptionKey,
 	) -> Result<(), Error<T>> {
@@ -158,20 +155,20 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	fn ensure_no_standing(who: &T::AccountId) -> Result<(), Error<T>> {
+	pub(crate) fn ensure_no_standing(who: &T::AccountId) -> Result<(), Error<T>> {
 		ensure!(!Members::<T>::contains_key(who), Error::<T>::AlreadyMember);
 		ensure!(!Applications::<T>::contains_key(who), Error::<T>::ApplicationPending);
 		Ok(())
 	}
 
-	fn ensure_active_hospital(hospital: &T::AccountId) -> Result<(), Error<T>> {
-		let info = Members::<T>::get(hospital).ok_or(Error::<T>::NotAHospital)?;
-		ensure!(info.role == Role::Hospital, Error::<T>::NotAHospital);
+	pub(crate) fn ensure_active_hospital(hospital: &T::AccountId) -> Result<(), Error<T>> {
+		let info = Members::<T>::get(hospital).ok_or(Error::<T>::NotHospital)?;
+		ensure!(info.role == Role::Hospital, Error::<T>::NotHospital);
 		ensure!(Self::inability_of(&info).is_none(), Error::<T>::HospitalInactive);
 		Ok(())
 	}
 
-	fn credential(
+	pub(crate) fn credential(
 		reference: Vec<u8>,
 		expires_at: Moment,
 	) -> Result<Credential<T::MaxCredentialLen>, Error<T>> {
@@ -182,61 +179,9 @@ impl<T: Config> Pallet<T> {
 		Ok(Credential { reference, expires_at })
 	}
 
-	fn application_expiry() -> BlockNumberFor<T> {
-		frame_system::Pallet::<T>::block_number().saturating_add(T::ApplicationLifetime::get())
-	}
-
-	/// Everything an application must satisfy, checked without changing state: by
-	/// [`CheckMembership`](crate::CheckMembership) in the pool and again at dispatch.
-	pub(crate) fn validate_application(
-		applicant: &T::AccountId,
-		role: ApplicantRole,
-		hospital: &T::AccountId,
-		profile_commitment: &ProfileCommitment,
-		encryption_key: &EncryptionKey,
-		pow_block: BlockNumberFor<T>,
-		pow_nonce: u64,
-	) -> Result<(), Error<T>> {
-		Self::ensure_no_standing(applicant)?;
-		Self::ensure_valid_keys(profile_commitment, encryption_key)?;
-		Self::ensure_active_hospital(hospital)?;
-		ensure!(
-			PendingApplicationCount::<T>::get(hospital)
-				< T::MaxPendingApplicationsPerHospital::get(),
-			Error::<T>::HospitalApplicationsFull
-		);
-		// The ticket names a recent block: it was worked for now, and is worth nothing
-		// `PowTicketLifetime` blocks later.
-		let now = frame_system::Pallet::<T>::block_number();
-		ensure!(
-			pow_block < now && now.saturating_sub(pow_block) <= T::PowTicketLifetime::get(),
-			Error::<T>::StaleProofOfWork
-		);
-		let block_hash = frame_system::Pallet::<T>::block_hash(pow_block);
-		let ticket = pow::ticket_hash(
-			applicant,
-			role,
-			hospital,
-			profile_commitment,
-			encryption_key,
-			&block_hash,
-			pow_nonce,
-		);
-		ensure!(
-			pow::leading_zero_bits(&ticket) >= u32::from(PowDifficulty::<T>::get()),
-			Error::<T>::InsufficientProofOfWork
-		);
-		let queued = ApplicationExpiries::<T>::decode_len(Self::application_expiry()).unwrap_or(0);
-		ensure!(
-			queued < T::MaxApplicationsPerBlock::get() as usize,
-			Error::<T>::TooManyApplications
-		);
-		Ok(())
-	}
-
 	/// Stores a new member, starts its next tenure and gives it the provider reference that
 	/// lets it hold a nonce.
-	fn insert_member(who: &T::AccountId, member: MemberOf<T>) -> Result<(), Error<T>> {
+	pub(crate) fn insert_member(who: &T::AccountId, member: MemberOf<T>) -> Result<(), Error<T>> {
 		if let (Role::Doctor | Role::Admin | Role::Node, Some(hospital)) =
 			(member.role, &member.hospital)
 		{
@@ -261,7 +206,7 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	fn new_member(
+	pub(crate) fn new_member(
 		role: Role,
 		hospital: Option<T::AccountId>,
 		profile_commitment: ProfileCommitment,
@@ -281,7 +226,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Removes a member and its provider reference. Fails, changing nothing, if the
 	/// account still has consumers (e.g. session keys a validator must purge first).
-	fn remove_member(who: &T::AccountId, member: &MemberOf<T>) -> DispatchResult {
+	pub(crate) fn remove_member(who: &T::AccountId, member: &MemberOf<T>) -> DispatchResult {
 		frame_system::Pallet::<T>::dec_providers(who)?;
 		Members::<T>::remove(who);
 		QuotaUsage::<T>::remove(who);
@@ -292,70 +237,6 @@ impl<T: Config> Pallet<T> {
 				*count = count.map(|c| c.saturating_sub(1)).filter(|c| *c > 0);
 			});
 		}
-		Ok(())
-	}
-
-	pub(crate) fn do_apply(
-		applicant: T::AccountId,
-		role: ApplicantRole,
-		hospital: T::AccountId,
-		profile_commitment: ProfileCommitment,
-		encryption_key: EncryptionKey,
-		pow_block: BlockNumberFor<T>,
-		pow_nonce: u64,
-	) -> DispatchResult {
-		Self::validate_application(
-			&applicant,
-			role,
-			&hospital,
-			&profile_commitment,
-			&encryption_key,
-			pow_block,
-			pow_nonce,
-		)?;
-		let expires_at = Self::application_expiry();
-		ApplicationExpiries::<T>::try_mutate(expires_at, |queue| {
-			queue.try_push(applicant.clone()).map_err(|_| Error::<T>::TooManyApplications)
-		})?;
-		Applications::<T>::insert(
-			&applicant,
-			Application {
-				role,
-				hospital: hospital.clone(),
-				profile_commitment,
-				encryption_key,
-				submitted_at: frame_system::Pallet::<T>::block_number(),
-				expires_at,
-			},
-		);
-		PendingApplicationCount::<T>::mutate(&hospital, |count| *count = count.saturating_add(1));
-		Self::deposit_event(Event::Applied { applicant, role, hospital, expires_at });
-		Ok(())
-	}
-
-	/// Removes a pending application (withdrawn, answered or expired) and frees its
-	/// place in its expiry queue and in its hospital's count.
-	fn drop_application(
-		applicant: &T::AccountId,
-	) -> Option<Application<T::AccountId, BlockNumberFor<T>>> {
-		let application = Applications::<T>::take(applicant)?;
-		ApplicationExpiries::<T>::mutate_exists(application.expires_at, |queue| {
-			if let Some(entries) = queue {
-				entries.retain(|a| a != applicant);
-				if entries.is_empty() {
-					*queue = None;
-				}
-			}
-		});
-		PendingApplicationCount::<T>::mutate_exists(&application.hospital, |count| {
-			*count = count.map(|c| c.saturating_sub(1)).filter(|c| *c > 0);
-		});
-		Some(application)
-	}
-
-	pub(crate) fn do_withdraw_application(applicant: T::AccountId) -> DispatchResult {
-		Self::drop_application(&applicant).ok_or(Error::<T>::NoApplication)?;
-		Self::deposit_event(Event::ApplicationWithdrawn { applicant });
 		Ok(())
 	}
 
@@ -379,11 +260,11 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The caller, if it is a hospital that may act now.
-	fn ensure_acting_hospital(hospital: &T::AccountId) -> Result<(), Error<T>> {
+	pub(crate) fn ensure_acting_hospital(hospital: &T::AccountId) -> Result<(), Error<T>> {
 		match Self::acting_role(hospital) {
 			Ok(Role::Hospital) => Ok(()),
 			Err(Inability::Suspended) => Err(Error::<T>::Suspended),
-			_ => Err(Error::<T>::NotAHospital),
+			_ => Err(Error::<T>::NotHospital),
 		}
 	}
 
@@ -417,18 +298,6 @@ impl<T: Config> Pallet<T> {
 		)?;
 		Self::deposit_event(Event::AdminAppointed { admin, hospital });
 		Ok(())
-	}
-
-	/// The pending application of `applicant`, which must be for `role` at `hospital`.
-	fn application_for(
-		applicant: &T::AccountId,
-		role: ApplicantRole,
-		hospital: &T::AccountId,
-	) -> Result<Application<T::AccountId, BlockNumberFor<T>>, Error<T>> {
-		let application = Applications::<T>::get(applicant).ok_or(Error::<T>::NoApplication)?;
-		ensure!(&application.hospital == hospital, Error::<T>::WrongHospital);
-		ensure!(application.role == role, Error::<T>::WrongApplicationRole);
-		Ok(application)
 	}
 
 	pub(crate) fn do_activate_doctor(
@@ -468,7 +337,7 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let hospital = Self::staff_hospital(&staff)?;
 		let mut member = Members::<T>::get(&doctor).ok_or(Error::<T>::NotMember)?;
-		ensure!(member.role == Role::Doctor, Error::<T>::NotADoctor);
+		ensure!(member.role == Role::Doctor, Error::<T>::NotDoctor);
 		ensure!(member.hospital.as_ref() == Some(&hospital), Error::<T>::NotHospitalStaff);
 		member.credential = Some(Self::credential(credential_reference, expires_at)?);
 		Members::<T>::insert(&doctor, member);
@@ -565,19 +434,6 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	pub(crate) fn do_reject_application(
-		staff: T::AccountId,
-		applicant: T::AccountId,
-		reason: RejectionReason,
-	) -> DispatchResult {
-		let hospital = Self::staff_hospital(&staff)?;
-		let application = Applications::<T>::get(&applicant).ok_or(Error::<T>::NoApplication)?;
-		ensure!(application.hospital == hospital, Error::<T>::WrongHospital);
-		Self::drop_application(&applicant);
-		Self::deposit_event(Event::ApplicationRejected { applicant, by: staff, reason });
-		Ok(())
-	}
-
 	pub(crate) fn do_set_status(
 		actor: Actor<T::AccountId>,
 		member: T::AccountId,
@@ -616,7 +472,7 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_deregister(patient: T::AccountId) -> DispatchResult {
 		let info = Members::<T>::get(&patient).ok_or(Error::<T>::NotMember)?;
-		ensure!(info.role == Role::Patient, Error::<T>::NotAPatient);
+		ensure!(info.role == Role::Patient, Error::<T>::NotPatient);
 		Self::remove_member(&patient, &info)?;
 		Self::deposit_event(Event::PatientDeregistered { patient });
 		Ok(())
@@ -642,21 +498,6 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Drops the applications that expire at `now`; returns the weight used.
-	pub(crate) fn expire_applications(now: BlockNumberFor<T>) -> Weight {
-		let queue = ApplicationExpiries::<T>::take(now);
-		let queued = queue.len() as u32;
-		for applicant in queue {
-			// Withdrawn, rejected or activated applications left their queue entry behind;
-			// only a still-pending application expiring now is dropped.
-			if Applications::<T>::get(&applicant).is_some_and(|a| a.expires_at == now) {
-				Self::drop_application(&applicant);
-				Self::deposit_event(Event::ApplicationExpired { applicant });
-			}
-		}
-		T::WeightInfo::expire_applications(queued)
-	}
-
 	/// Registers a member directly, checking what the calls would check: for genesis,
 	/// and for other pallets' benchmarks.
 	pub fn register_member(m: &GenesisMember<T::AccountId>) -> DispatchResult {
@@ -664,7 +505,7 @@ impl<T: Config> Pallet<T> {
 		Self::ensure_valid_keys(&m.profile_commitment, &m.encryption_key)?;
 		let hospital = match m.role {
 			Role::Doctor | Role::Admin | Role::Node => {
-				let hospital = m.hospital.clone().ok_or(Error::<T>::NotAHospital)?;
+				let hospital = m.hospital.clone().ok_or(Error::<T>::NotHospital)?;
 				Self::ensure_active_hospital(&hospital)?;
 				Some(hospital)
 			}
@@ -697,18 +538,6 @@ impl<T: Config> Pallet<T> {
 			profile_commitment: member.profile_commitment,
 			credential_expires_at: member.credential.as_ref().map(|c| c.expires_at),
 			inability: Self::inability_of(&member),
-		})
-	}
-
-	/// The pending application of `who`, as the runtime API reports it.
-	pub fn pending_application(
-		who: &T::AccountId,
-	) -> Option<PendingApplication<T::AccountId, BlockNumberFor<T>>> {
-		Applications::<T>::get(who).map(|a| PendingApplication {
-			role: a.role,
-			hospital: a.hospital,
-			submitted_at: a.submitted_at,
-			expires_at: a.expires_at,
 		})
 	}
 }

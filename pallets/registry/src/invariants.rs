@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The registry's storage invariants, checked by `try-runtime`, after every unit test, and
 //! after every block by the runtime fuzzer (`fuzz/`), which is why they are compiled in
 //! every std build.

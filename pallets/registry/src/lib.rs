@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! # Registry pallet
 //!
 //! The account registry of ehr-chain: who is who in the consortium, and who may transact.
@@ -61,14 +62,18 @@
 
 extern crate alloc;
 
+mod applications;
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmark_helper;
 mod extension;
 mod functions;
+mod impls;
 #[cfg(any(feature = "std", feature = "try-runtime", test))]
 mod invariants;
+mod origins;
 pub mod pow;
 pub mod quota;
 mod recovery;
-mod traits;
 pub mod types;
 pub mod weights;
 
@@ -79,7 +84,10 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
+#[cfg(feature = "runtime-benchmarks")]
+pub use benchmark_helper::*;
 pub use extension::CheckMembership;
+pub use origins::EnsureApplicant;
 pub use pallet::*;
 pub use quota::{CheckNonceWithinQuota, Quota, TransactionPolicy, Usage};
 pub use types::*;
@@ -357,7 +365,7 @@ pub mod pallet {
 		/// The application was made to another hospital.
 		WrongHospital,
 		/// The named account is not a hospital of the consortium.
-		NotAHospital,
+		NotHospital,
 		/// The proof-of-work ticket does not meet the current difficulty.
 		InsufficientProofOfWork,
 		/// The caller is neither the hospital nor one of its active admins.
@@ -367,9 +375,9 @@ pub mod pallet {
 		/// The member is not suspended.
 		NotSuspended,
 		/// Only a patient can deregister; others are revoked by an authority.
-		NotAPatient,
+		NotPatient,
 		/// The member is not a doctor.
-		NotADoctor,
+		NotDoctor,
 		/// The credential reference is empty.
 		EmptyCredentialReference,
 		/// The credential reference is longer than `MaxCredentialLen`.
@@ -392,11 +400,11 @@ pub mod pallet {
 		NothingToUpdate,
 		/// The registration proof is not the account's signature of this registration (its
 		/// role, hospital, keys and tenure, on this chain).
-		BadRegistrationProof,
+		InvalidRegistrationProof,
 		/// The account was recovered into a successor account and no longer acts.
 		AccountRecovered,
 		/// A node service account may only record what its node served.
-		NotANodeCall,
+		NotNodeCall,
 		/// Only a patient may be recovered and handed over.
 		NotRecoverable,
 		/// The account's recovery by its friends has not finished (`pallet-recovery`).
@@ -661,57 +669,5 @@ pub mod pallet {
 			let lost = ensure_signed(origin)?;
 			Self::do_hand_over(lost, successor)
 		}
-	}
-}
-
-/// What the benchmarks need from the runtime: accounts that sign, and accounts whose
-/// recovery finished.
-#[cfg(feature = "runtime-benchmarks")]
-pub trait BenchmarkHelper<AccountId, Signature>:
-	ehr_primitives::registry::BenchmarkSigner<AccountId, Signature>
-{
-	/// Makes `lost` an account its friends recovered, with `inheritor` acting for it.
-	fn recovered(lost: &AccountId, inheritor: &AccountId);
-}
-
-/// Signs for the `u64` accounts of mock runtimes, whose `TestSignature` carries its signer
-/// and message; recovers nobody. For the benchmark tests of pallets built on the registry.
-#[cfg(all(feature = "runtime-benchmarks", feature = "std"))]
-pub struct MockSigner;
-
-#[cfg(all(feature = "runtime-benchmarks", feature = "std"))]
-impl ehr_primitives::registry::BenchmarkSigner<u64, sp_runtime::testing::TestSignature>
-	for MockSigner
-{
-	fn signer(seed: u32) -> u64 {
-		1_000_000 + u64::from(seed)
-	}
-	fn sign(signer: &u64, payload: &[u8]) -> sp_runtime::testing::TestSignature {
-		sp_runtime::testing::TestSignature(*signer, payload.to_vec())
-	}
-}
-
-#[cfg(all(feature = "runtime-benchmarks", feature = "std"))]
-impl BenchmarkHelper<u64, sp_runtime::testing::TestSignature> for MockSigner {
-	fn recovered(_lost: &u64, _inheritor: &u64) {}
-}
-
-/// Ensures the origin is an applicant admitted by [`CheckMembership`]; yields its account.
-pub struct EnsureApplicant<T>(core::marker::PhantomData<T>);
-
-impl<T: Config, O> frame_support::traits::EnsureOrigin<O> for EnsureApplicant<T>
-where
-	O: Into<Result<Origin<T>, O>> + From<Origin<T>>,
-{
-	type Success = T::AccountId;
-
-	fn try_origin(o: O) -> Result<Self::Success, O> {
-		o.into().map(|RawOrigin::Applicant(who)| who)
-	}
-
-	#[cfg(feature = "runtime-benchmarks")]
-	fn try_successful_origin() -> Result<O, ()> {
-		let who: T::AccountId = frame_benchmarking::whitelisted_caller();
-		Ok(O::from(RawOrigin::Applicant(who)))
 	}
 }

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! A test runtime with the registry, timestamp and system pallets.
 
 use crate::{self as pallet_ehr_registry, pow, ApplicantRole, GenesisMember, RawOrigin, Role};

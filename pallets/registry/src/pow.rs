@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The proof-of-work ticket an application from an account with no standing carries.
 //!
 //! A fee-less chain cannot price spam, so an outsider's first transaction costs work

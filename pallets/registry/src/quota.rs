@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Brakes on a fee-less chain: what each role may submit ([`TransactionPolicy`]), and
 //! [`CheckNonceWithinQuota`], the per-account budget of transactions and bytes per window
 //! enforced both in the transaction pool and in blocks.

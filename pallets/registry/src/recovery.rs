@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Recovered patient accounts and their successors.
 //!
 //! FRAME's `pallet-recovery` decides *that* an account was recovered: the friends the

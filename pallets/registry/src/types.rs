@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Domain types the registry stores.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
@@ -9,8 +10,7 @@ use frame_support::{
 };
 use scale_info::TypeInfo;
 
-/// Milliseconds since the Unix epoch.
-pub type Moment = u64;
+pub use ehr_primitives::Moment;
 
 /// A doctor's professional credential, as verified by a hospital admin (e.g. with the
 /// medical council): an opaque reference to the verification, never the documents.
@@ -101,7 +101,7 @@ pub enum RejectionReason {
 	/// The doctor's credential could not be verified.
 	CredentialUnverified,
 	/// The applicant is not (or not yet) a patient of this hospital.
-	NotAPatientHere,
+	NotPatientHere,
 	/// Any other reason, explained to the applicant off chain.
 	Other,
 }

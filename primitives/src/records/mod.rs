@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Health records and consent: the vocabulary shared by the records and consent pallets,
 //! the runtime API integrators call, the node and clients.
 
@@ -20,10 +21,11 @@ pub type RequestId = u64;
 /// A break-glass (emergency access) session's id.
 pub type BreakGlassId = u64;
 
-/// Milliseconds since the Unix epoch.
-pub type Moment = u64;
+pub use crate::Moment;
 
+mod audit;
 mod content_id;
+pub use audit::*;
 pub use content_id::*;
 
 /// The FHIR R4 resource kind a record carries.
@@ -193,7 +195,7 @@ pub enum AccessDenial {
 	/// The accessor may not act now (not a member, suspended, expired credential, ...).
 	AccessorInactive,
 	/// The patient is not an active patient.
-	NotAPatient,
+	NotPatient,
 	/// No such record of this patient.
 	UnknownRecord,
 	/// The record was erased.
@@ -354,88 +356,6 @@ pub trait AccessPolicy<AccountId> {
 
 	/// Appends an entry to `patient`'s audit trail.
 	fn audit(patient: &AccountId, entry: AuditEvent<AccountId>);
-}
-
-/// What happened, in a patient's audit trail.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-)]
-pub enum AuditAction {
-	/// A doctor documented a record (a new record or a new version).
-	RecordDocumented,
-	/// The patient confirmed a record.
-	RecordConfirmed,
-	/// The patient rejected a record.
-	RecordRejected,
-	/// The patient erased a record.
-	RecordErased,
-	/// A record's key was wrapped to a reader: data released.
-	KeyReleased,
-	/// A node served a record's content to a reader: data released.
-	RecordRead,
-	/// A node served the list of the patient's records.
-	HistoryViewed,
-	/// The patient granted access.
-	AccessGranted,
-	/// The patient revoked access.
-	AccessRevoked,
-	/// A facility asked for access.
-	AccessRequested,
-	/// The patient approved a request.
-	RequestApproved,
-	/// The patient denied a request.
-	RequestDenied,
-	/// A doctor opened emergency access.
-	BreakGlassOpened,
-	/// The hospital reviewed an emergency access.
-	BreakGlassReviewed,
-	/// The patient appointed a guardian.
-	GuardianAppointed,
-	/// The patient removed a guardian.
-	GuardianRemoved,
-}
-
-/// An audit entry before it is stamped with time and position.
-#[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
-)]
-pub struct AuditEvent<AccountId> {
-	/// Who acted.
-	pub actor: AccountId,
-	pub action: AuditAction,
-	/// The record concerned, if any.
-	pub record: Option<RecordId>,
-	/// The purpose of an access, if any.
-	pub purpose: Option<Purpose>,
-	/// What the access rested on, if data was released.
-	pub basis: Option<AccessBasis>,
-	/// The hospital whose node released the data (a key or a blob), if a node did.
-	pub via: Option<AccountId>,
-}
-
-/// A stamped entry of a patient's audit trail.
-#[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
-)]
-pub struct AuditEntry<AccountId, BlockNumber> {
-	pub event: AuditEvent<AccountId>,
-	/// Wall-clock time of the block, ms since the Unix epoch.
-	pub at: Moment,
-	pub block: BlockNumber,
-	/// How many more times the same reader read the same thing, through the same
-	/// hospital, for the same purpose and on the same basis, shortly after `at` (within the
-	/// consent pallet's `ReadCoalescingWindow`): repeated reads are one entry with a count,
-	/// so they cannot bury the patient's other entries.
-	pub repeats: u32,
 }
 
 /// Why a facility asks for access: codes, never text.

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The hospital council's voting rule and its bound on proposals per hospital.
 
 use super::CouncilCollective;

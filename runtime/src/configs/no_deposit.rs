@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! A fungible "currency" for a chain that has none.
 //!
 //! ehr-chain has no balances and no fees (the seed: on a permissioned chain "gas" has no

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The brakes of a fee-less chain: which calls each role may submit, how long a
 //! transaction may be, each role's budget per window and the pool priorities
 //! ([`pallet_ehr_registry::TransactionPolicy`]). The README's "Threat model and limits"

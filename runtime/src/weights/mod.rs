@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The chain's base weights, measured on this project's machine by
 //! `ehr-node benchmark overhead --chain dev --weight-path runtime/src/weights`
 //! (`scripts/benchmark.sh --overhead`): what executing an empty block and a no-op

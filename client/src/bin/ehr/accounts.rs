@@ -1,150 +1,83 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The `ehr` commands about accounts rather than records: registrations that need the
 //! registered account's own proof, a hospital's node accounts and custody key, and
 //! account recovery.
 
-use super::account;
-use clap::Subcommand;
+use crate::{
+	cli::{HospitalCommand, RecoveryCommand},
+	interact,
+	output::{Failure, Outcome},
+	run::address,
+	watch::Watch,
+};
 use ehr_client::{
 	chain::{Chain, Progress},
 	keys::Identity,
 	recovery, registry, Error,
 };
-use ehr_primitives::registry::{ApplicantRole, ProfileCommitment, Role};
-
-#[derive(Subcommand)]
-pub enum HospitalCommand {
-	/// Register a patient at the first visit (hospital staff), with the patient's proof
-	/// from `ehr registration-proof --role patient`.
-	RegisterPatient {
-		#[arg(long)]
-		patient: String,
-		/// The patient's profile commitment, 0x + 64 hex digits.
-		#[arg(long)]
-		profile_commitment: String,
-		/// The patient's encryption key, 0x + 64 hex digits.
-		#[arg(long)]
-		encryption_key: String,
-		/// The patient's registration proof (an sr25519 signature, 0x + 128 hex digits).
-		#[arg(long)]
-		proof: String,
-	},
-	/// Appoint the service account of one of this hospital's nodes (the hospital's own
-	/// account), with the node account's proof (`ehr registration-proof --role node`).
-	AppointNode {
-		#[arg(long)]
-		node: String,
-		#[arg(long)]
-		proof: String,
-	},
-	/// Register this hospital's custody key (`ehr-node custody-key generate` prints it):
-	/// the key its nodes hold record keys with, for records written from now on.
-	SetCustodyKey {
-		/// 0x + 64 hex digits.
-		key: String,
-	},
-}
-
-#[derive(Subcommand)]
-pub enum RecoveryCommand {
-	/// Name who can recover this account if its phrase is lost (patients): friends, how
-	/// many must vouch, who then acts for the account, and a delay in blocks.
-	Setup {
-		#[arg(long = "friend", required = true)]
-		friends: Vec<String>,
-		#[arg(long)]
-		needed: u32,
-		#[arg(long)]
-		inheritor: String,
-		#[arg(long, default_value_t = 7 * 24 * 1800)]
-		delay_blocks: u32,
-	},
-	/// Start recovering a lost account (a friend).
-	Initiate { lost: String },
-	/// Vouch for a recovery (another friend).
-	Approve { lost: String },
-	/// Finish a recovery once enough friends vouched and the delay passed (anyone).
-	Finish { lost: String },
-	/// Hand a recovered account over to the patient's new account (the inheritor).
-	HandOver {
-		lost: String,
-		#[arg(long)]
-		to: String,
-	},
-}
-
-fn hex32(field: &str, text: &str) -> Result<[u8; 32], Error> {
-	hex::decode(text.trim_start_matches("0x"))
-		.ok()
-		.and_then(|bytes| bytes.try_into().ok())
-		.ok_or_else(|| Error::Input(format!("{field} must be 0x followed by 64 hex digits")))
-}
-
-fn signature(text: &str) -> Result<sp_runtime::MultiSignature, Error> {
-	let raw: [u8; 64] = hex::decode(text.trim_start_matches("0x"))
-		.ok()
-		.and_then(|bytes| bytes.try_into().ok())
-		.ok_or_else(|| Error::Input("a proof must be 0x followed by 128 hex digits".into()))?;
-	Ok(sp_runtime::MultiSignature::Sr25519(sp_core::sr25519::Signature::from_raw(raw)))
-}
+use ehr_primitives::{
+	registry::{ApplicantRole, ProfileCommitment, Role},
+	AccountId,
+};
+use serde_json::json;
 
 /// `ehr apply`: works the proof-of-work ticket (progress on stderr) and applies.
 pub async fn apply(
 	chain: &Chain,
 	me: &Identity,
 	role: ApplicantRole,
-	hospital: &str,
-	profile_commitment: &str,
+	hospital: &AccountId,
+	profile_commitment: [u8; 32],
+	watch: &Watch,
 	progress: &mut dyn FnMut(Progress),
-) -> Result<(), Error> {
-	let hospital = account(hospital)?;
-	let commitment = ProfileCommitment::from(hex32("profile commitment", profile_commitment)?);
-	let mut work = |tried: u64, expected: u64| {
-		eprintln!("proof of work: {tried} hashes tried (about {expected} expected)");
-	};
-	registry::apply(chain, me, role, &hospital, commitment, &mut work, progress).await?;
-	println!("applied to {hospital} as a {role:?}; the hospital activates you at your visit");
-	Ok(())
+) -> Result<Outcome, Failure> {
+	let commitment = ProfileCommitment::from(profile_commitment);
+	watch.waiting_for("the proof of work");
+	let mut work = |tried: u64, expected: u64| watch.work(tried, expected);
+	registry::apply(chain, me, role, hospital, commitment, &mut work, progress).await?;
+	Ok(Outcome::new(
+		format!("applied to {hospital} as a {role:?}; the hospital activates you at your visit"),
+		json!({
+			"hospital": address(hospital),
+			"role": crate::values::name_of::<crate::values::ApplicantArg, _>(role),
+		}),
+	))
 }
 
-/// `ehr registration-proof`: prints this account's proof of registration.
+/// `ehr registration-proof`: this account's proof of registration.
 pub async fn registration_proof(
 	chain: &Chain,
 	me: &Identity,
 	role: Role,
-	hospital: &str,
-	profile_commitment: Option<&str>,
-) -> Result<(), Error> {
-	let hospital = account(hospital)?;
+	hospital: &AccountId,
+	profile_commitment: Option<[u8; 32]>,
+) -> Result<Outcome, Failure> {
 	let proof = match role {
-		Role::Node => registry::node_registration_proof(chain, me, &hospital).await?,
+		Role::Node => registry::node_registration_proof(chain, me, hospital).await?,
 		_ => {
 			let commitment = profile_commitment.ok_or_else(|| {
-				Error::Input("a patient's or admin's proof needs --profile-commitment".into())
+				Failure::Usage("a patient's or admin's proof needs --profile-commitment".into())
 			})?;
-			let commitment = ProfileCommitment::from(hex32("profile commitment", commitment)?);
 			registry::registration_proof(
 				chain,
 				me,
 				role,
-				&hospital,
-				commitment,
+				hospital,
+				ProfileCommitment::from(commitment),
 				me.encryption_public(),
 			)
 			.await?
 		}
 	};
 	let sp_runtime::MultiSignature::Sr25519(raw) = proof else {
-		return Err(Error::Chain("an sr25519 proof was expected".into()));
+		return Err(Error::Chain("an sr25519 proof was expected".into()).into());
 	};
-	println!(
-		"{}",
-		serde_json::json!({
-			"account": me.ss58(),
-			"encryptionKey": format!("0x{}", hex::encode(me.encryption_public())),
-			"proof": format!("0x{}", hex::encode(raw.0)),
-		})
-	);
-	Ok(())
+	let proof = json!({
+		"account": me.ss58(),
+		"encryptionKey": format!("0x{}", hex::encode(me.encryption_public())),
+		"proof": format!("0x{}", hex::encode(raw.0)),
+	});
+	Ok(Outcome::new(proof.to_string(), proof))
 }
 
 pub async fn hospital_command(
@@ -152,32 +85,39 @@ pub async fn hospital_command(
 	me: &Identity,
 	command: HospitalCommand,
 	progress: &mut dyn FnMut(Progress),
-) -> Result<(), Error> {
-	match command {
+) -> Result<Outcome, Failure> {
+	Ok(match command {
 		HospitalCommand::RegisterPatient { patient, profile_commitment, encryption_key, proof } => {
 			registry::register_patient(
 				chain,
 				me,
-				&account(&patient)?,
-				ProfileCommitment::from(hex32("profile commitment", &profile_commitment)?),
-				hex32("encryption key", &encryption_key)?,
-				signature(&proof)?,
+				&patient,
+				ProfileCommitment::from(profile_commitment),
+				encryption_key,
+				proof,
 				progress,
 			)
 			.await?;
-			println!("patient {patient} registered");
+			Outcome::new(
+				format!("patient {patient} registered"),
+				json!({ "patient": address(&patient) }),
+			)
 		}
 		HospitalCommand::AppointNode { node, proof } => {
-			registry::appoint_node(chain, me, &account(&node)?, signature(&proof)?, progress)
-				.await?;
-			println!("node account {node} appointed");
+			registry::appoint_node(chain, me, &node, proof, progress).await?;
+			Outcome::new(
+				format!("node account {node} appointed"),
+				json!({ "node": address(&node) }),
+			)
 		}
 		HospitalCommand::SetCustodyKey { key } => {
-			registry::set_encryption_key(chain, me, hex32("custody key", &key)?, progress).await?;
-			println!("custody key registered: records written from now on are wrapped to it");
+			registry::set_encryption_key(chain, me, key, progress).await?;
+			Outcome::new(
+				"custody key registered: records written from now on are wrapped to it",
+				json!({ "custodyKey": format!("0x{}", hex::encode(key)) }),
+			)
 		}
-	}
-	Ok(())
+	})
 }
 
 pub async fn recovery_command(
@@ -185,38 +125,50 @@ pub async fn recovery_command(
 	me: &Identity,
 	command: RecoveryCommand,
 	progress: &mut dyn FnMut(Progress),
-) -> Result<(), Error> {
-	match command {
+) -> Result<Outcome, Failure> {
+	Ok(match command {
 		RecoveryCommand::Setup { friends, needed, inheritor, delay_blocks } => {
-			let friends = friends.iter().map(|f| account(f)).collect::<Result<Vec<_>, _>>()?;
+			let listed: Vec<_> = friends.iter().map(address).collect();
 			recovery::set_friend_group(
 				chain,
 				me,
 				friends,
 				needed,
-				&account(&inheritor)?,
+				&inheritor,
 				delay_blocks,
 				progress,
 			)
 			.await?;
-			println!("recovery set up");
+			Outcome::new(
+				"recovery set up",
+				json!({
+					"friends": listed,
+					"needed": needed,
+					"inheritor": address(&inheritor),
+					"delayBlocks": delay_blocks,
+				}),
+			)
 		}
 		RecoveryCommand::Initiate { lost } => {
-			recovery::initiate(chain, me, &account(&lost)?, progress).await?;
-			println!("recovery of {lost} started");
+			recovery::initiate(chain, me, &lost, progress).await?;
+			Outcome::new(format!("recovery of {lost} started"), json!({ "lost": address(&lost) }))
 		}
 		RecoveryCommand::Approve { lost } => {
-			recovery::approve(chain, me, &account(&lost)?, progress).await?;
-			println!("recovery of {lost} approved");
+			recovery::approve(chain, me, &lost, progress).await?;
+			Outcome::new(format!("recovery of {lost} approved"), json!({ "lost": address(&lost) }))
 		}
 		RecoveryCommand::Finish { lost } => {
-			recovery::finish(chain, me, &account(&lost)?, progress).await?;
-			println!("recovery of {lost} finished");
+			recovery::finish(chain, me, &lost, progress).await?;
+			Outcome::new(format!("recovery of {lost} finished"), json!({ "lost": address(&lost) }))
 		}
-		RecoveryCommand::HandOver { lost, to } => {
-			recovery::hand_over(chain, me, &account(&lost)?, &account(&to)?, progress).await?;
-			println!("{lost} handed over to {to}: its records are {to}'s now");
+		RecoveryCommand::HandOver { lost, to, yes } => {
+			let what = format!("{lost} goes to {to}: its records become {to}'s.");
+			interact::confirm(yes, "hand the account over", &what)?;
+			recovery::hand_over(chain, me, &lost, &to, progress).await?;
+			Outcome::new(
+				format!("{lost} handed over to {to}: its records are {to}'s now"),
+				json!({ "lost": address(&lost), "to": address(&to) }),
+			)
 		}
-	}
-	Ok(())
+	})
 }

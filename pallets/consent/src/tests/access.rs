@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Access decisions (`decide`, behind `can_access`).
 
 use super::*;
@@ -48,7 +49,7 @@ fn records_must_exist_belong_to_the_patient_and_not_be_erased() {
 		assert_eq!(decide(PATIENT, AccessTarget::Record(ERASED), None), Err(AccessDenial::Erased));
 		assert_eq!(
 			Consent::decide(&DOCTOR, &HOSPITAL, AccessTarget::History, None),
-			Err(AccessDenial::NotAPatient)
+			Err(AccessDenial::NotPatient)
 		);
 	});
 }

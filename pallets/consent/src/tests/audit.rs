@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The audit trail, and `record_access` by nodes.
 
 use super::*;
@@ -101,7 +102,7 @@ fn a_node_cannot_record_a_read_the_chain_would_refuse() {
 					AccessTarget::Record(PRESCRIPTION),
 					Purpose::Treatment
 				),
-				Error::<Test>::NotANodeAccount
+				Error::<Test>::NotNodeAccount
 			);
 		}
 		assert_noop!(

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! `open_break_glass` and `close_review`.
 
 use super::*;
@@ -45,10 +46,10 @@ fn an_active_doctor_opens_emergency_access_the_patient_sees() {
 fn only_active_doctors_break_the_glass() {
 	new_test_ext(|| {
 		for who in [HOSPITAL, ADMIN, INSURER, OTHER_PATIENT, OUTSIDER] {
-			assert_noop!(open(who), Error::<Test>::NotAnActiveDoctor);
+			assert_noop!(open(who), Error::<Test>::NotActiveDoctor);
 		}
 		assert_ok!(Registry::suspend(RuntimeOrigin::root(), OTHER_DOCTOR));
-		assert_noop!(open(OTHER_DOCTOR), Error::<Test>::NotAnActiveDoctor);
+		assert_noop!(open(OTHER_DOCTOR), Error::<Test>::NotActiveDoctor);
 	});
 }
 
@@ -71,7 +72,7 @@ fn emergency_access_needs_a_justification_and_a_patient() {
 				EmergencyReason::LifeThreatening,
 				H256::repeat_byte(1)
 			),
-			Error::<Test>::NotAPatient
+			Error::<Test>::NotPatient
 		);
 	});
 }

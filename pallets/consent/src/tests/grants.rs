@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! `grant` and `revoke`.
 
 use super::*;
@@ -152,7 +153,7 @@ fn only_the_patient_or_a_guardian_grants() {
 				Purpose::Treatment,
 				None
 			),
-			Error::<Test>::NotAPatient
+			Error::<Test>::NotPatient
 		);
 	});
 }

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! `appoint_guardian` and `remove_guardian`.
 
 use super::*;
@@ -50,7 +51,7 @@ fn guardians_are_active_people_other_than_the_patient() {
 		}
 		assert_noop!(
 			Consent::appoint_guardian(signed(HOSPITAL), RELATIVE),
-			Error::<Test>::NotAPatient
+			Error::<Test>::NotPatient
 		);
 	});
 }

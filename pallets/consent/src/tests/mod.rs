@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Unit tests, one module per group of calls, plus access decisions and the audit trail.
 //! Every test ends with the pallet's `try_state` invariants checked.
 

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! `request_access`, `approve_request`, `deny_request`, `cancel_request` and expiry.
 
 use super::*;
@@ -86,7 +87,7 @@ fn only_facilities_request_and_insurers_for_payment() {
 					Purpose::Treatment,
 					RequestReason::Other
 				),
-				Error::<Test>::NotAFacility
+				Error::<Test>::NotFacility
 			);
 		}
 		assert_noop!(
@@ -107,7 +108,7 @@ fn only_facilities_request_and_insurers_for_payment() {
 				Purpose::Treatment,
 				RequestReason::Other
 			),
-			Error::<Test>::NotAPatient
+			Error::<Test>::NotPatient
 		);
 	});
 }

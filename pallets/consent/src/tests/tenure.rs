@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Consent belongs to the patient's membership: when the patient leaves, grants,
 //! guardians and requests end for good; a recovered account is acted for and read by its
 //! successor, and no longer by itself.

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! `admit_hospital`, `remove_hospital` and the session manager.
 
 use crate::{mock::*, Departing, Error, Event, Hospitals, NodeOwners, Nodes};

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! `add_node` and `remove_node`.
 
 use crate::{mock::*, Error, Event};
@@ -46,19 +47,19 @@ fn a_hospital_must_hold_the_key_of_the_node_it_authorizes() {
 		// Node 11's key agreed to be hospital 1's, not hospital 2's.
 		assert_noop!(
 			Consortium::add_node(RuntimeOrigin::signed(2), node_peer(11), node_proof(1, 11)),
-			Error::<Test>::BadNodeKeyProof
+			Error::<Test>::InvalidNodeKeyProof
 		);
 		// A made-up node id nobody holds the key of.
 		assert_noop!(
 			Consortium::add_node(RuntimeOrigin::signed(1), peer(77), [0; 64]),
-			Error::<Test>::BadNodeKeyProof
+			Error::<Test>::InvalidNodeKeyProof
 		);
 		// A peer id that is no Ed25519 key at all (a sha2-256 multihash).
 		let mut hashed = vec![0x12, 0x20];
 		hashed.extend([5u8; 32]);
 		assert_noop!(
 			Consortium::add_node(RuntimeOrigin::signed(1), hashed, [0; 64]),
-			Error::<Test>::NotAnEd25519PeerId
+			Error::<Test>::NotEd25519PeerId
 		);
 		assert!(!Consortium::authorized_peers().contains(&node_peer(11)));
 	});

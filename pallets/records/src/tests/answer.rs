@@ -1,6 +1,7 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! `confirm` and `reject`, and pending records expiring.
 
-use crate::{mock::*, Error, Event, RecordStatus, Records as Anchors};
+use crate::{mock::*, Anchors, Error, Event, RecordStatus};
 use ehr_primitives::records::RecordRejection;
 use frame_support::{assert_noop, assert_ok};
 

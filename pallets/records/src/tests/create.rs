@@ -1,6 +1,7 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! `create` and `amend`.
 
-use crate::{mock::*, Error, Event, LatestVersion, RecordStatus, Records as Anchors, WrappedKeys};
+use crate::{mock::*, Anchors, Error, Event, LatestVersion, RecordStatus, WrappedKeys};
 use ehr_primitives::records::{AccessBasis, AuditAction, Category, EmergencyReason, Purpose};
 use frame_support::{assert_noop, assert_ok};
 use pallet_ehr_consent::ScopeRequest;
@@ -122,7 +123,7 @@ fn the_content_id_must_be_a_raw_sha256_cid_of_the_ciphertext() {
 				hash,
 				keys_of(wrapped(1), wrapped(2)),
 			),
-			Error::<Test>::MalformedCid
+			Error::<Test>::InvalidCid
 		);
 		assert_noop!(
 			Records::create(
@@ -181,7 +182,7 @@ fn only_active_doctors_write_for_active_patients() {
 					hash,
 					keys_of(wrapped(1), wrapped(2)),
 				),
-				Error::<Test>::NotAnActiveDoctor
+				Error::<Test>::NotActiveDoctor
 			);
 		}
 		assert_noop!(
@@ -193,7 +194,7 @@ fn only_active_doctors_write_for_active_patients() {
 				hash,
 				keys_of(wrapped(1), wrapped(2)),
 			),
-			Error::<Test>::NotAnActivePatient
+			Error::<Test>::NotActivePatient
 		);
 		assert_ok!(Registry::suspend(RuntimeOrigin::root(), PATIENT));
 		assert_noop!(
@@ -205,7 +206,7 @@ fn only_active_doctors_write_for_active_patients() {
 				hash,
 				keys_of(wrapped(1), wrapped(2)),
 			),
-			Error::<Test>::NotAnActivePatient
+			Error::<Test>::NotActivePatient
 		);
 	});
 }

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Custody: the custodian's key and the escrow a record is written with, keys only their
 //! owners change, and key releases recorded by nodes — with every refusal.
 
@@ -255,11 +256,11 @@ fn releases_that_must_not_happen_are_refused() {
 
 		// Only a node account of an active hospital records releases.
 		for who in [HOSPITAL, ADMIN, DOCTOR, INSURER, OUTSIDER] {
-			refused(who, ok.clone(), INSURER, Error::NotANodeAccount);
+			refused(who, ok.clone(), INSURER, Error::NotNodeAccount);
 		}
 		// Not signed by the reader (a node cannot make a reader up).
-		refused(NODE, ok.clone(), OTHER_NODE, Error::BadRequestSignature);
-		refused(NODE, ok.clone(), PATIENT, Error::BadRequestSignature);
+		refused(NODE, ok.clone(), OTHER_NODE, Error::InvalidRequestSignature);
+		refused(NODE, ok.clone(), PATIENT, Error::InvalidRequestSignature);
 		// Another chain; too old; from the future.
 		let mut other_chain = ok.clone();
 		other_chain.genesis = sp_core::H256::repeat_byte(9);
@@ -342,7 +343,7 @@ fn expired_suspended_unconfirmed_and_erased_are_refused() {
 			OTHER_NODE,
 			key_request(OTHER_DOCTOR, record, Purpose::Treatment),
 			OTHER_DOCTOR,
-			Error::NotANodeAccount,
+			Error::NotNodeAccount,
 		);
 
 		// A grantee gets no key of a record its patient has not confirmed; nobody gets the

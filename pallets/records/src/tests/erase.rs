@@ -1,6 +1,7 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! `erase`.
 
-use crate::{mock::*, Error, Event, RecordStatus, Records as Anchors, WrappedKeys};
+use crate::{mock::*, Anchors, Error, Event, RecordStatus, WrappedKeys};
 use ehr_primitives::records::{AccessDenial, AccessTarget, AuditAction};
 use frame_support::{assert_noop, assert_ok};
 

@@ -1,8 +1,9 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Synthetic anchors at genesis, for benchmarks of a chain holding many records.
 
 use crate::{
-	mock::*, ConfirmBy, ContentId, GenesisConfig, NextRecordId, PatientRecordCount, RecordStatus,
-	Records as Anchors, SyntheticAnchors, WrappedKeys,
+	mock::*, Anchors, ConfirmBy, ContentId, GenesisConfig, NextRecordId, PatientRecordCount,
+	RecordStatus, SyntheticAnchors, WrappedKeys,
 };
 
 #[test]
@@ -11,7 +12,9 @@ fn synthetic_anchors_are_confirmed_records_of_their_writers() {
 		count: 5,
 		writers: vec![(PATIENT, DOCTOR, HOSPITAL), (OTHER_PATIENT, OTHER_DOCTOR, OTHER_HOSPITAL)],
 	};
-	build_with(GenesisConfig { synthetic_anchors: Some(synthetic), escrow_threshold: 0 })
+	ExtBuilder::default()
+		.records(GenesisConfig { synthetic_anchors: Some(synthetic), escrow_threshold: 0 })
+		.build()
 		.execute_with(|| {
 			assert_eq!(NextRecordId::<Test>::get(), 5);
 			assert_eq!(PatientRecordCount::<Test>::get(PATIENT), 3);

@@ -1,6 +1,7 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! `add_reader_key` and `remove_reader_key`.
 
-use crate::{mock::*, Error, Event, Records as Anchors, WrappedKeys};
+use crate::{mock::*, Anchors, Error, Event, WrappedKeys};
 use ehr_primitives::records::{AccessBasis, AuditAction, Category, Purpose};
 use frame_support::{assert_noop, assert_ok};
 use pallet_ehr_consent::ScopeRequest;

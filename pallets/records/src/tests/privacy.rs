@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! No plaintext on chain: after a full scenario with records full of recognisable
 //! personal and medical data, nothing of it is anywhere in chain state (keys, values,
 //! events included).

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The refusals of the records and consent pallets as one table. Each case runs on a fresh
 //! default state (two patients granting `HOSPITAL` treatment access), must fail with
 //! exactly the stated error, and must leave storage untouched.
@@ -179,7 +180,7 @@ fn cases() -> Vec<Case> {
 				assert_ok!(Registry::suspend(RuntimeOrigin::root(), OTHER_DOCTOR));
 			},
 			|| break_glass(OTHER_DOCTOR, H256::repeat_byte(1)),
-			Consented::NotAnActiveDoctor,
+			Consented::NotActiveDoctor,
 		),
 		case(
 			"break-glass without a justification",
@@ -242,7 +243,7 @@ fn cases() -> Vec<Case> {
 					keys_of(wrapped(1), wrapped(2)),
 				)
 			},
-			Recorded::MalformedCid,
+			Recorded::InvalidCid,
 		),
 		case(
 			"content id of other bytes",
@@ -265,14 +266,14 @@ fn cases() -> Vec<Case> {
 			"writing for an insurer",
 			nothing,
 			|| write(DOCTOR, INSURER),
-			Recorded::NotAnActivePatient,
+			Recorded::NotActivePatient,
 		),
-		case("writing as an admin", nothing, || write(ADMIN, PATIENT), Recorded::NotAnActiveDoctor),
+		case("writing as an admin", nothing, || write(ADMIN, PATIENT), Recorded::NotActiveDoctor),
 		case(
 			"writing with an expired credential",
 			|| set_time(NOW + YEAR_MS),
 			|| write(DOCTOR, PATIENT),
-			Recorded::NotAnActiveDoctor,
+			Recorded::NotActiveDoctor,
 		),
 		case(
 			"confirming twice",
@@ -414,7 +415,7 @@ fn cases() -> Vec<Case> {
 					RequestReason::Other,
 				)
 			},
-			Consented::NotAFacility,
+			Consented::NotFacility,
 		),
 		case(
 			"the requester approving its own request",
@@ -493,7 +494,7 @@ fn every_refusal_is_specific_and_changes_nothing() {
 	let cases = cases();
 	assert!(cases.len() >= 30, "the table holds {} cases", cases.len());
 	for case in cases {
-		build().execute_with(|| {
+		ExtBuilder::default().build().execute_with(|| {
 			(case.setup)();
 			let before = sp_io::storage::root(StateVersion::V1);
 			let outcome = (case.refused)();

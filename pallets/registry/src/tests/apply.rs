@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! `apply`, `withdraw_application` and application expiry.
 
 use crate::{mock::*, ApplicantRole, Applications, Error, Event, PowDifficulty};
@@ -65,8 +66,8 @@ fn members_cannot_apply() {
 #[test]
 fn apply_to_a_non_hospital_is_refused() {
 	new_test_ext(|| {
-		assert_noop!(apply(OUTSIDER, ApplicantRole::Patient, INSURER), Error::<Test>::NotAHospital);
-		assert_noop!(apply(OUTSIDER, ApplicantRole::Patient, 77), Error::<Test>::NotAHospital);
+		assert_noop!(apply(OUTSIDER, ApplicantRole::Patient, INSURER), Error::<Test>::NotHospital);
+		assert_noop!(apply(OUTSIDER, ApplicantRole::Patient, 77), Error::<Test>::NotHospital);
 	});
 }
 

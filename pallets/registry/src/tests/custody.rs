@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Keys only their owner can change: registration proofs bound to the tenure, node
 //! service accounts, patients removed only by the consortium, and recovered accounts
 //! handed over to a successor.
@@ -31,7 +32,7 @@ fn a_proof_registers_an_account_once_and_never_after_it_left() {
 				key(OUTSIDER),
 				old_proof
 			),
-			Error::<Test>::BadRegistrationProof
+			Error::<Test>::InvalidRegistrationProof
 		);
 		// The patient signs again to come back.
 		assert_ok!(Registry::register_patient(

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! `activate_doctor`, `renew_credential`, and credentials expiring by themselves.
 
 use crate::{mock::*, ApplicantRole, Error, Event, Inability, Members, Pallet, Role};
@@ -177,7 +178,7 @@ fn renewal_is_for_own_doctors_only() {
 		);
 		assert_noop!(
 			Registry::renew_credential(signed(ADMIN), PATIENT, LICENCE.to_vec(), NOW + YEAR_MS),
-			Error::<Test>::NotADoctor
+			Error::<Test>::NotDoctor
 		);
 		assert_noop!(
 			Registry::renew_credential(signed(ADMIN), OUTSIDER, LICENCE.to_vec(), NOW + YEAR_MS),

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The genesis configuration.
 
 use crate::{mock::*, GenesisMember, Members, PowDifficulty, Role, StaffCount};

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! `register_hospital`, `register_insurer` and `appoint_admin`.
 
 use crate::{mock::*, Error, Event, MemberStatus, Members, Role, StaffCount};
@@ -104,7 +105,7 @@ fn only_an_active_hospital_appoints_admins() {
 				key(60),
 				proof_with(60, Role::Admin, HOSPITAL, commitment(60), key(60))
 			),
-			Error::<Test>::NotAHospital
+			Error::<Test>::NotHospital
 		);
 		assert_noop!(
 			Registry::appoint_admin(
@@ -114,7 +115,7 @@ fn only_an_active_hospital_appoints_admins() {
 				key(60),
 				proof_with(60, Role::Admin, HOSPITAL, commitment(60), key(60))
 			),
-			Error::<Test>::NotAHospital
+			Error::<Test>::NotHospital
 		);
 		assert_ok!(Registry::suspend(RuntimeOrigin::root(), HOSPITAL));
 		assert_noop!(

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! `activate_patient`, `register_patient`, `reject_application` and `deregister`.
 
 use crate::{mock::*, ApplicantRole, Applications, Error, Event, Members, RejectionReason, Role};
@@ -167,7 +168,7 @@ fn a_patient_deregisters_cleanly() {
 #[test]
 fn only_patients_deregister() {
 	new_test_ext(|| {
-		assert_noop!(Registry::deregister(signed(DOCTOR)), Error::<Test>::NotAPatient);
+		assert_noop!(Registry::deregister(signed(DOCTOR)), Error::<Test>::NotPatient);
 		assert_noop!(Registry::deregister(signed(OUTSIDER)), Error::<Test>::NotMember);
 	});
 }

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! `update_profile` and `set_pow_difficulty`.
 
 use crate::{mock::*, Error, Event, Members, PowDifficulty};

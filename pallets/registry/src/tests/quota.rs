@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The brakes of a fee-less chain: calls per role, length caps, budgets per window in the
 //! pool and in blocks, priorities.
 
@@ -150,7 +151,7 @@ fn bytes_count_against_the_budget_too() {
 fn priority_is_the_class_plus_the_budget_left() {
 	new_test_ext(|| {
 		let fresh = pool(PATIENT, 0, 10).unwrap();
-		assert!(fresh >= PLAIN_PRIORITY && fresh < NARROWING_PRIORITY, "{fresh}");
+		assert!((PLAIN_PRIORITY..NARROWING_PRIORITY).contains(&fresh), "{fresh}");
 		include(PATIENT, 10).unwrap();
 		include(PATIENT, 10).unwrap();
 		let drained = pool(PATIENT, 2, 10).unwrap();

@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The registry's refusals as one table: each case runs on a fresh default state, must
 //! fail with exactly the stated error, and must leave storage untouched — whether it is
 //! refused in the transaction pool (`CheckMembership`) or at dispatch.
@@ -175,7 +176,7 @@ fn cases() -> Vec<Case> {
 			name: "application to an insurer",
 			setup: nothing,
 			step: || Step::Pool(OUTSIDER, apply_call(OUTSIDER, INSURER, 0)),
-			expected: Error::NotAHospital,
+			expected: Error::NotHospital,
 		},
 		Case {
 			name: "zero encryption key",
@@ -225,7 +226,7 @@ fn cases() -> Vec<Case> {
 			name: "doctor deregistering as a patient",
 			setup: nothing,
 			step: || Step::Dispatch(signed(DOCTOR), Call::deregister {}.into()),
-			expected: Error::NotAPatient,
+			expected: Error::NotPatient,
 		},
 		Case {
 			name: "revoking a hospital that still has staff",
@@ -250,7 +251,7 @@ fn cases() -> Vec<Case> {
 					.into(),
 				)
 			},
-			expected: Error::BadRegistrationProof,
+			expected: Error::InvalidRegistrationProof,
 		},
 		Case {
 			name: "registering a patient with a proof signed by the clerk",
@@ -270,7 +271,7 @@ fn cases() -> Vec<Case> {
 					.into(),
 				)
 			},
-			expected: Error::BadRegistrationProof,
+			expected: Error::InvalidRegistrationProof,
 		},
 		Case {
 			name: "appointing an admin with a proof for another hospital",
@@ -287,7 +288,7 @@ fn cases() -> Vec<Case> {
 					.into(),
 				)
 			},
-			expected: Error::BadRegistrationProof,
+			expected: Error::InvalidRegistrationProof,
 		},
 		Case {
 			name: "a clerk removing a patient",
@@ -305,7 +306,7 @@ fn cases() -> Vec<Case> {
 						.into(),
 				)
 			},
-			expected: Error::NotAHospital,
+			expected: Error::NotHospital,
 		},
 		Case {
 			name: "a node account appointed without its own proof",
@@ -323,7 +324,7 @@ fn cases() -> Vec<Case> {
 					.into(),
 				)
 			},
-			expected: Error::BadRegistrationProof,
+			expected: Error::InvalidRegistrationProof,
 		},
 		Case {
 			name: "a node account submitting anything but its audit calls",
@@ -335,7 +336,7 @@ fn cases() -> Vec<Case> {
 						.into(),
 				)
 			},
-			expected: Error::NotANodeCall,
+			expected: Error::NotNodeCall,
 		},
 		Case {
 			name: "handing over an account its friends did not recover",

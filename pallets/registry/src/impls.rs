@@ -1,3 +1,4 @@
+// This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! What other pallets ask of the registry: [`MemberRegistry`] (who may act, in which
 //! role, for which hospital) and [`HospitalRegistry`] (the consortium admitting and
 //! removing hospitals).
