@@ -34,6 +34,24 @@
 #   scripts/hospital-node.sh verify ACCOUNT [--rpc-port RPC]
 #       Reports the node's peers and finalized head, whether ACCOUNT is a consortium
 #       hospital, and the size of the current authority set.
+#   scripts/hospital-node.sh install --chain SPEC --bootnodes ADDR... [--name NAME]
+#                               [--base-path DIR] [--port P2P] [--rpc-port RPC]
+#                               [--prometheus-port PROM] [--public-addr MULTIADDR] [--root DIR]
+#       Installs the node as the systemd service `ehr-node` (deploy/systemd/ehr-node.service):
+#       the binaries in /usr/local/bin, the chain spec and /etc/ehr-chain/node.env, a
+#       system user `ehr`, and the keys made by the commands above (node key, keystore,
+#       custody key) moved from --base-path into /var/lib/ehr-chain (mode 700). Checks the
+#       unit with `systemd-analyze verify`, then enables and starts it where systemd runs.
+#       --root DIR installs into DIR instead of / (to inspect or package it; nothing starts).
+#       The node serves RPC on two 127.0.0.1 ports: RPC (every method, for the operator)
+#       and --public-rpc-port (default 9945, safe methods only) for the TLS proxy.
+#   scripts/hospital-node.sh rpc-proxy --server-name NAME --cert FULLCHAIN --key KEY
+#                               [--tls-port 443] [--listen-address ADDR] [--public-rpc-port 9945]
+#                               [--root DIR]
+#       Puts nginx in front of the node's public RPC endpoint: wss:// and https:// on
+#       --tls-port (on every address, or only --listen-address) with the hospital's
+#       certificate (deploy/nginx/ehr-rpc.conf), checked by `nginx -t` and reloaded
+#       where nginx runs.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
@@ -44,6 +62,14 @@ shift
 base_path="$EHR_ROOT/data/hospital"
 rpc_port=9944
 p2p_port=30333
+prometheus_port=9615
+public_rpc_port=9945
+root=/
+server_name=""
+tls_port=443
+listen_address=""
+cert=""
+key=""
 chain=""
 name="hospital"
 public_addr=""
@@ -54,6 +80,14 @@ while [ $# -gt 0 ]; do
     --base-path) base_path="$2"; shift 2 ;;
     --rpc-port) rpc_port="$2"; shift 2 ;;
     --port) p2p_port="$2"; shift 2 ;;
+    --prometheus-port) prometheus_port="$2"; shift 2 ;;
+    --root) root="$2"; shift 2 ;;
+    --public-rpc-port) public_rpc_port="$2"; shift 2 ;;
+    --server-name) server_name="$2"; shift 2 ;;
+    --tls-port) tls_port="$2"; shift 2 ;;
+    --listen-address) listen_address="$2"; shift 2 ;;
+    --cert) cert="$2"; shift 2 ;;
+    --key) key="$2"; shift 2 ;;
     --chain) chain="$2"; shift 2 ;;
     --name) name="$2"; shift 2 ;;
     --public-addr) public_addr="$2"; shift 2 ;;
@@ -98,6 +132,110 @@ if len(raw) != 32:
     sys.exit(f"'{text}' is not a 32-byte account")
 print("0x" + raw.hex())
 PY
+}
+
+# The `install` command: see the header. Every path is under $root.
+install_service() {
+  [ -n "$chain" ] || die "install needs --chain (the consortium's raw chain spec file)"
+  [ -f "$chain" ] || die "install: no chain spec file at '$chain' (a preset name will not do for a service)"
+  [ ${#bootnodes[@]} -gt 0 ] || die "install needs --bootnodes (the other hospitals' nodes)"
+  [ -f "$base_path/node-key" ] || die "install: no node key in $base_path: run '$0 keys' first"
+  [ "$root" = / ] || mkdir -p "$root"
+  root=$(cd "$root" && pwd)
+  local prefix=${root%/}
+  local state=$prefix/var/lib/ehr-chain etc=$prefix/etc/ehr-chain
+  local unit_dir=$prefix/etc/systemd/system
+  local node cli
+  node=$(node_bin)
+  [ -x "$EHR_CLI_BIN" ] || ehr_build_node
+  cli=$EHR_CLI_BIN
+
+  install -d -m 755 "$prefix/usr/local/bin" "$etc" "$unit_dir"
+  install -m 755 "$node" "$prefix/usr/local/bin/ehr-node"
+  install -m 755 "$cli" "$prefix/usr/local/bin/ehr"
+  install -m 644 "$chain" "$etc/chain-spec.json"
+  install -m 644 "$EHR_ROOT/deploy/systemd/ehr-node.service" "$unit_dir/ehr-node.service"
+
+  # The node's secrets: copied, never on a command line; the service user owns them.
+  install -d -m 700 "$state"
+  install -m 600 "$base_path/node-key" "$state/node-key"
+  local node_args=()
+  if [ -f "$base_path/custody.key" ]; then
+    install -m 600 "$base_path/custody.key" "$state/custody.key"
+    node_args+=(--custody-key-file /var/lib/ehr-chain/custody.key)
+  else
+    log "no custody key in $base_path: this node will release no record keys (see '$0 custody-key')"
+  fi
+  # The keystore (session keys, the node's service account) lives under chains/<id>/.
+  [ -d "$base_path/chains" ] && cp -a "$base_path/chains" "$state/"
+  node_args+=("${bootnodes[@]}")
+  [ -z "$public_addr" ] || node_args+=(--public-addr "$public_addr")
+  umask 022
+  cat > "$etc/node.env" <<ENV
+# ehr-chain node settings, read by ehr-node.service (written by hospital-node.sh install).
+EHR_CHAIN=/etc/ehr-chain/chain-spec.json
+EHR_NAME=$name
+EHR_P2P_PORT=$p2p_port
+EHR_RPC_PORT=$rpc_port
+EHR_PUBLIC_RPC_PORT=$public_rpc_port
+# Calls per minute per connection on the public endpoint.
+EHR_RPC_RATE_LIMIT=600
+EHR_PROMETHEUS_PORT=$prometheus_port
+EHR_NODE_ARGS=${node_args[*]}
+ENV
+
+  if [ "$root" = / ]; then
+    id ehr >/dev/null 2>&1 || useradd --system --home-dir /var/lib/ehr-chain --no-create-home \
+      --shell /usr/sbin/nologin ehr
+    chown -R ehr:ehr "$state"
+  fi
+
+  # The unit as systemd reads it, against the installed binary and the system's own units.
+  local verify_root=$root
+  if [ "$root" != / ] && [ ! -e "$prefix/usr/lib/systemd/system/sysinit.target" ]; then
+    install -d "$prefix/usr/lib/systemd"
+    cp -a /usr/lib/systemd/system "$prefix/usr/lib/systemd/"
+  fi
+  command -v systemd-analyze >/dev/null || die "install: systemd-analyze is missing (apt install systemd)"
+  local problems
+  problems=$(systemd-analyze verify --root="$verify_root" ehr-node.service 2>&1 || true)
+  [ -z "$problems" ] || die "the installed unit does not verify: $problems"
+  log "installed ehr-node.service under $root (unit verified by systemd-analyze)"
+
+  if [ "$root" = / ] && [ -d /run/systemd/system ]; then
+    systemctl daemon-reload
+    systemctl enable --now ehr-node.service
+    log "ehr-node is running: systemctl status ehr-node; journalctl -u ehr-node -f"
+  elif [ "$root" = / ]; then
+    log "systemd is not running on this machine: 'systemctl enable --now ehr-node' once it does"
+  fi
+}
+
+# The `rpc-proxy` command: see the header. Writes $root/etc/nginx/conf.d/ehr-rpc.conf.
+install_rpc_proxy() {
+  [ -n "$server_name" ] || die "rpc-proxy needs --server-name (the host name in the certificate)"
+  [ -n "$cert" ] && [ -f "$cert" ] || die "rpc-proxy needs --cert FILE (the certificate chain, PEM)"
+  [ -n "$key" ] && [ -f "$key" ] || die "rpc-proxy needs --key FILE (the certificate's private key, PEM)"
+  case "$tls_port$public_rpc_port$rpc_port" in *[!0-9]*) die "rpc-proxy: ports must be numbers" ;; esac
+  case "$server_name" in *[!A-Za-z0-9.-]*) die "rpc-proxy: '$server_name' is not a host name" ;; esac
+  [ "$public_rpc_port" != "$rpc_port" ] || die "rpc-proxy: the public RPC port must not be the operator's ($rpc_port)"
+  command -v nginx >/dev/null || die "rpc-proxy: nginx is not installed (apt install nginx-light)"
+  local conf_dir=${root%/}/etc/nginx/conf.d
+  install -d -m 755 "$conf_dir"
+  local listen=$tls_port
+  if [ -n "$listen_address" ]; then
+    case "$listen_address" in *[!0-9a-fA-F.:\[\]]*) die "rpc-proxy: '$listen_address' is not an IP address" ;; esac
+    listen="$listen_address:$tls_port"
+  fi
+  sed -e "s|@SERVER_NAME@|$server_name|g" -e "s|@LISTEN@|$listen|g" \
+      -e "s|@PUBLIC_RPC_PORT@|$public_rpc_port|g" \
+      -e "s|@CERT@|$(realpath "$cert")|g" -e "s|@KEY@|$(realpath "$key")|g" \
+      "$EHR_ROOT/deploy/nginx/ehr-rpc.conf" > "$conf_dir/ehr-rpc.conf"
+  if [ "$root" = / ]; then
+    nginx -t || die "nginx refuses the configuration (see above); /etc/nginx/conf.d/ehr-rpc.conf left for inspection"
+    if pgrep -x nginx >/dev/null; then nginx -s reload; else log "nginx is not running: start it (systemctl start nginx)"; fi
+  fi
+  log "TLS proxy: wss://$server_name:$tls_port -> 127.0.0.1:$public_rpc_port (safe methods) in $conf_dir/ehr-rpc.conf"
 }
 
 case "$command" in
@@ -209,5 +347,11 @@ print(f"authorities:          {len(ids(sys.argv[4]))} Aura keys in the current s
 PY
     echo "finalized head:       $(echo "$finalized" | sed -n 's/.*"result":"\([^"]*\)".*/\1/p')"
     ;;
-  *) die "unknown command '$command' (keys, start, session-keys, node-account, node-proof, custody-key, verify)" ;;
+  install)
+    install_service
+    ;;
+  rpc-proxy)
+    install_rpc_proxy
+    ;;
+  *) die "unknown command '$command' (keys, start, session-keys, node-account, node-proof, custody-key, verify, install, rpc-proxy)" ;;
 esac

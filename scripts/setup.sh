@@ -38,7 +38,24 @@ apt_install() {
 
 # 1. Build dependencies.
 apt_install build-essential clang libclang-dev protobuf-compiler pkg-config libssl-dev \
-            make git curl ca-certificates python3 jq
+            make git curl ca-certificates python3 jq zstd
+
+# What operators run next to a node, used by the tests of deploy/: Prometheus (and
+# promtool) for the alert rules, nginx for TLS in front of RPC, systemd-analyze for the
+# unit, openssl for the test CA. The tests start their own instances on 127.0.0.1; the
+# packages' own services (Prometheus on :9090, nginx on :80) must not start on install.
+if [ -n "$(apt_missing prometheus nginx-light systemd openssl)" ]; then
+  no_start=/usr/sbin/policy-rc.d   # exit 101: "do not start services" to invoke-rc.d
+  made_no_start=""
+  if [ ! -e "$no_start" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$no_start" >/dev/null
+    $SUDO chmod 755 "$no_start"
+    made_no_start=1
+    trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+  apt_install prometheus nginx-light systemd openssl
+  [ -z "$made_no_start" ] || $SUDO rm -f "$no_start"
+fi
 
 # Node.js runs the Polkadot.js compatibility tests (@polkadot/api needs Node >= 18).
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

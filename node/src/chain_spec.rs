@@ -7,13 +7,13 @@ use sc_service::ChainType;
 /// A chain specification of ehr-chain (no extensions).
 pub type ChainSpec = sc_service::GenericChainSpec;
 
-fn wasm_binary() -> Result<&'static [u8], String> {
+pub fn wasm_binary() -> Result<&'static [u8], String> {
 	WASM_BINARY.ok_or_else(|| {
 		"the runtime Wasm blob was not built: rebuild without SKIP_WASM_BUILD".to_string()
 	})
 }
 
-fn properties() -> sc_service::Properties {
+pub fn properties() -> sc_service::Properties {
 	let mut properties = sc_service::Properties::new();
 	// No token exists; Polkadot.js still expects a symbol and decimals.
 	properties.insert("tokenSymbol".into(), "EHR".into());

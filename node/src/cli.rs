@@ -72,4 +72,9 @@ pub enum Subcommand {
 	/// Print this node's peer id and its network key's proof that it is a hospital's node,
 	/// the arguments of `consortium.addNode`.
 	NodeKeyProof(crate::node_key_proof::NodeKeyProofCmd),
+
+	/// Found a consortium chain with the founding hospitals' own keys: `keys` on each
+	/// hospital's node, then `assemble` over every founder's public `founder.json`.
+	#[command(subcommand)]
+	Founding(crate::founding::FoundingCmd),
 }

@@ -116,6 +116,7 @@ pub fn run() -> sc_cli::Result<()> {
 		}
 		Some(Subcommand::CustodyKey(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
 		Some(Subcommand::NodeKeyProof(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
+		Some(Subcommand::Founding(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			if crate::recovery::isolated::is_child() {

@@ -17,6 +17,8 @@ mod client;
 mod command;
 mod consensus;
 mod custody;
+mod disk;
+mod founding;
 mod node_account;
 mod node_key_proof;
 mod permissioning;

@@ -230,6 +230,12 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 		reads: read_limits.clone(),
 		task_manager: &task_manager,
 	})?;
+	crate::disk::start(
+		config.prometheus_registry(),
+		config.base_path.path().to_path_buf(),
+		&task_manager,
+	)
+	.map_err(|e| ServiceError::Other(format!("registering disk metrics: {e}")))?;
 	let custody_keys = custody_params
 		.keys(config.dev_key_seed.as_deref())
 		.map_err(|e| ServiceError::Other(format!("custody keys: {e}")))?;

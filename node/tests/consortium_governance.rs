@@ -5,14 +5,13 @@
 //! A motion below the two-thirds threshold changes nothing; a motion removes a hospital,
 //! which stops authoring while finality continues.
 
-use ehr_runtime::{
-	signing::signed_transaction, AccountId, Nonce, RuntimeCall, RuntimeEvent, SessionKeys,
-};
-use ehr_testnet::{hex_encode, wait_until, Network, Node, NodeConfig, RpcClient};
-use frame_support::dispatch::GetDispatchInfo;
+mod common;
+
+use common::governance::{Chain, ConsortiumCall};
+use ehr_runtime::{AccountId, RuntimeCall, SessionKeys};
+use ehr_testnet::{wait_until, Network, Node, NodeConfig, RpcClient};
 use sp_core::{sr25519, Decode, Encode, Pair, H256};
 use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie, Dave};
-use sp_runtime::traits::{BlakeTwo256, Hash};
 use std::{
 	path::Path,
 	time::{Duration, Instant},
@@ -23,101 +22,6 @@ const FINALITY: Duration = Duration::from_secs(60);
 /// Two session rotations (a validator-set change takes effect one session after it is
 /// planned) plus margin, at one-minute sessions.
 const SET_CHANGE: Duration = Duration::from_secs(300);
-
-type CouncilCall = pallet_collective::Call<ehr_runtime::Runtime, pallet_collective::Instance1>;
-type ConsortiumCall = pallet_ehr_consortium::Call<ehr_runtime::Runtime>;
-
-struct Chain {
-	rpc: RpcClient,
-	genesis: H256,
-	motions: u32,
-}
-
-impl Chain {
-	fn nonce(&self, who: &AccountId) -> Nonce {
-		self.rpc.account_nonce(who.as_ref(), None).expect("nonce")
-	}
-
-	/// Submits `call` signed by `signer`, waits until it is finalized, checks it succeeded,
-	/// and returns the events it caused.
-	fn submit(&self, signer: &sr25519::Pair, call: RuntimeCall) -> Vec<RuntimeEvent> {
-		let who = AccountId::from(signer.public());
-		let xt = signed_transaction(signer, call, self.nonce(&who), self.genesis).encode();
-		let block = self.rpc.submit_and_wait_finalized(&xt, FINALITY).expect("finalized");
-		let hash = self.rpc.block_hash(block).expect("rpc").expect("block");
-		let wanted = format!("0x{}", hex_encode(&xt));
-		let position =
-			self.rpc.block_extrinsics(&hash).expect("body").iter().position(|x| *x == wanted);
-		let phase = frame_system::Phase::ApplyExtrinsic(position.expect("in the block") as u32);
-		let events: Vec<RuntimeEvent> =
-			self.events(&hash).into_iter().filter(|r| r.phase == phase).map(|r| r.event).collect();
-		for event in &events {
-			if let RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
-				dispatch_error,
-				..
-			}) = event
-			{
-				panic!("transaction of {who} failed in #{block}: {dispatch_error:?}");
-			}
-		}
-		events
-	}
-
-	/// The event records of the block with this hash.
-	fn events(&self, hash: &str) -> Vec<frame_system::EventRecord<RuntimeEvent, H256>> {
-		let key =
-			[sp_io::hashing::twox_128(b"System"), sp_io::hashing::twox_128(b"Events")].concat();
-		let value = self
-			.rpc
-			.call("state_getStorage", serde_json::json!([format!("0x{}", hex_encode(&key)), hash]))
-			.expect("events");
-		let bytes = ehr_testnet::hex_decode(value.as_str().unwrap_or("0x")).expect("hex");
-		Decode::decode(&mut &bytes[..]).expect("events decode")
-	}
-
-	/// A council motion: `proposer` proposes `call` needing `threshold` ayes, `voters` vote
-	/// aye, and the proposer closes it.
-	fn motion(
-		&mut self,
-		proposer: Sr25519Keyring,
-		voters: &[&sr25519::Pair],
-		threshold: u32,
-		call: RuntimeCall,
-	) -> Result<(), sp_runtime::DispatchError> {
-		let index = self.motions;
-		self.motions += 1;
-		let hash = BlakeTwo256::hash_of(&call);
-		let length_bound = call.encoded_size() as u32;
-		let weight = call.get_dispatch_info().call_weight;
-		let proposal = CouncilCall::propose { threshold, proposal: Box::new(call), length_bound };
-		self.submit(&proposer.pair(), proposal.into());
-		for voter in core::iter::once(&&proposer.pair()).chain(voters) {
-			self.submit(voter, CouncilCall::vote { proposal: hash, index, approve: true }.into());
-		}
-		let close = CouncilCall::close {
-			proposal_hash: hash,
-			index,
-			proposal_weight_bound: weight,
-			length_bound,
-		};
-		let events = self.submit(&proposer.pair(), close.into());
-		events
-			.clone()
-			.into_iter()
-			.find_map(|event| match event {
-				RuntimeEvent::Council(pallet_collective::Event::Executed { result, .. }) => {
-					Some(result)
-				}
-				_ => None,
-			})
-			.unwrap_or_else(|| panic!("motion {index} was not executed: {events:?}"))
-	}
-
-	fn hospitals(&self) -> Vec<AccountId> {
-		let bytes = self.rpc.runtime_call("ConsortiumApi_hospitals", &[]).expect("hospitals");
-		Decode::decode(&mut &bytes[..]).expect("decodes")
-	}
-}
 
 /// The Aura key that authored the block with this hash: the slot in its pre-runtime
 /// digest picks one of the authorities of its parent's state.
@@ -155,7 +59,7 @@ fn the_council_admits_and_removes_hospitals() {
 	let network = Network::start_local(Path::new(NODE), "governance").expect("network starts");
 	network.wait_all_finalized(2, Duration::from_secs(120)).expect("finality");
 	let rpc = network.nodes[0].rpc();
-	let mut chain = Chain { genesis: H256(rpc.genesis_hash().expect("genesis")), rpc, motions: 0 };
+	let mut chain = Chain::new(rpc);
 
 	// A fifth hospital starts a validator node the consortium does not know yet.
 	let newcomer = sr25519::Pair::from_string("//Hospital5", None).expect("dev key");

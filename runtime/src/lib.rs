@@ -42,6 +42,8 @@ pub mod apis;
 mod benchmarks;
 pub mod configs;
 pub mod genesis_config_presets;
+#[cfg(feature = "upgrade-rehearsal")]
+mod migrations;
 #[cfg(feature = "std")]
 pub mod signing;
 pub mod weights;
@@ -66,12 +68,28 @@ impl_opaque_keys! {
 
 /// The runtime's version. Bump `spec_version` on every runtime change that reaches a
 /// running network, and `transaction_version` when call indices or extensions change.
+#[cfg(not(feature = "upgrade-rehearsal"))]
 #[runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("ehr-chain"),
 	impl_name: alloc::borrow::Cow::Borrowed("ehr-chain"),
 	authoring_version: 1,
-	spec_version: 102,
+	spec_version: 103,
+	impl_version: 1,
+	apis: apis::RUNTIME_API_VERSIONS,
+	transaction_version: 3,
+	system_version: 1,
+};
+
+/// The upgrade rehearsal's version: the same runtime one `spec_version` later (the
+/// `runtime_version` attribute reads literals, hence a second definition).
+#[cfg(feature = "upgrade-rehearsal")]
+#[runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+	spec_name: alloc::borrow::Cow::Borrowed("ehr-chain"),
+	impl_name: alloc::borrow::Cow::Borrowed("ehr-chain"),
+	authoring_version: 1,
+	spec_version: 104,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 3,
@@ -132,7 +150,10 @@ pub type UncheckedExtrinsic =
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Storage migrations to run on the next runtime upgrade.
+#[cfg(not(feature = "upgrade-rehearsal"))]
 type Migrations = ();
+#[cfg(feature = "upgrade-rehearsal")]
+type Migrations = (migrations::RehearsalMembersV2,);
 
 /// Dispatches extrinsics to the pallets.
 pub type Executive = frame_executive::Executive<

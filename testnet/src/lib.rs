@@ -108,6 +108,32 @@ impl Drop for TestDir {
 	}
 }
 
+/// The body of an HTTP GET of `url` (a local endpoint: bounded to 10 s).
+pub fn http_get(url: &str) -> Result<String, String> {
+	ureq::get(url)
+		.timeout(Duration::from_secs(10))
+		.call()
+		.map_err(|e| format!("{url}: {e}"))?
+		.into_string()
+		.map_err(|e| format!("{url}: {e}"))
+}
+
+/// The value of metric `name` in Prometheus text `text`: its first sample whose labels
+/// contain every one of `labels` (`key="value"`).
+pub fn parse_metric(text: &str, name: &str, labels: &[&str]) -> Option<f64> {
+	text.lines().filter(|line| !line.starts_with('#')).find_map(|line| {
+		let (series, value) = line.rsplit_once(' ')?;
+		let (metric, series_labels) = match series.split_once('{') {
+			Some((metric, rest)) => (metric, rest.trim_end_matches('}')),
+			None => (series, ""),
+		};
+		if metric != name || !labels.iter().all(|l| series_labels.split(',').any(|s| s == *l)) {
+			return None;
+		}
+		value.parse().ok()
+	})
+}
+
 /// A free TCP port on 127.0.0.1. Ports are handed out from distinct ranges per process,
 /// then checked by binding, so parallel tests and test binaries do not collide.
 pub fn free_port() -> u16 {
@@ -207,5 +233,23 @@ impl Drop for Network {
 				node.print_log_tail(40);
 			}
 		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	#[test]
+	fn metrics_are_read_by_name_and_labels() {
+		let text = "# HELP x y\n\
+			substrate_block_height{status=\"best\",chain=\"local\"} 12\n\
+			substrate_block_height{status=\"finalized\",chain=\"local\"} 10\n\
+			ehr_blobs_pending 3\n";
+		assert_eq!(
+			super::parse_metric(text, "substrate_block_height", &["status=\"finalized\""]),
+			Some(10.0)
+		);
+		assert_eq!(super::parse_metric(text, "ehr_blobs_pending", &[]), Some(3.0));
+		assert_eq!(super::parse_metric(text, "ehr_blobs", &[]), None);
+		assert_eq!(super::parse_metric(text, "substrate_block_height", &["status=\"x\""]), None);
 	}
 }

@@ -24,6 +24,8 @@ pub struct NodeConfig {
 	pub peer_id: String,
 	pub p2p_port: u16,
 	pub rpc_port: u16,
+	/// Where the node serves Prometheus metrics (on 127.0.0.1).
+	pub prometheus_port: u16,
 	pub bootnodes: Vec<String>,
 	pub extra_args: Vec<String>,
 	/// How long the node may take from its start to answering RPC (longer for a large
@@ -57,6 +59,7 @@ impl NodeConfig {
 			peer_id,
 			p2p_port: free_port(),
 			rpc_port: free_port(),
+			prometheus_port: free_port(),
 			bootnodes: Vec::new(),
 			extra_args: Vec::new(),
 			start_timeout: Duration::from_secs(60),
@@ -86,7 +89,8 @@ impl NodeConfig {
 		cmd.arg("--listen-addr").arg(format!("/ip4/127.0.0.1/tcp/{}", self.p2p_port));
 		cmd.arg("--public-addr").arg(format!("/ip4/127.0.0.1/tcp/{}", self.p2p_port));
 		cmd.arg("--rpc-port").arg(self.rpc_port.to_string());
-		cmd.args(["--no-mdns", "--no-prometheus", "--no-telemetry"]);
+		cmd.arg("--prometheus-port").arg(self.prometheus_port.to_string());
+		cmd.args(["--no-mdns", "--no-telemetry"]);
 		for bootnode in &self.bootnodes {
 			cmd.arg("--bootnodes").arg(bootnode);
 		}
@@ -204,6 +208,19 @@ impl Node {
 	}
 
 	/// The node's WebSocket RPC endpoint (the same port serves HTTP and WebSocket).
+	/// The value of the Prometheus metric `name` (its first sample whose labels contain
+	/// every `label`, e.g. `status="finalized"`), as the node serves it now.
+	pub fn metric(&self, name: &str, labels: &[&str]) -> Result<Option<f64>, String> {
+		let text =
+			crate::http_get(&format!("http://127.0.0.1:{}/metrics", self.config.prometheus_port))?;
+		Ok(crate::parse_metric(&text, name, labels))
+	}
+
+	/// The address of the node's Prometheus endpoint (`127.0.0.1:port`).
+	pub fn prometheus_target(&self) -> String {
+		format!("127.0.0.1:{}", self.config.prometheus_port)
+	}
+
 	pub fn ws_url(&self) -> String {
 		format!("ws://127.0.0.1:{}", self.config.rpc_port)
 	}

@@ -36,7 +36,7 @@ use sp_consensus::SyncOracle;
 use sp_core::storage::StorageKey;
 use sp_io::hashing::twox_128;
 use std::{
-	collections::HashSet,
+	collections::{HashMap, HashSet},
 	sync::Arc,
 	time::{Duration, Instant},
 };
@@ -66,6 +66,9 @@ const FIRST_RETRY: Duration = Duration::from_secs(5);
 const MAX_RETRIES_PER_TICK: usize = 4 * MAX_IDS_PER_REQUEST;
 const MAX_PENDING: usize = 4096;
 
+/// How often the gauges of what the store holds are counted (a walk of its directory).
+const USAGE_INTERVAL: Duration = Duration::from_secs(60);
+
 /// How soon the next reconciliation comes when the last one found more missing blobs
 /// than fit in the retry queue, and fewer than the pass before.
 const CATCH_UP_RECONCILE: Duration = Duration::from_secs(30);
@@ -90,6 +93,7 @@ impl Replicator {
 		// The scrub pass under way: the blobs it has still to read.
 		let mut next_scrub = Instant::now() + self.scrub_interval;
 		let mut scrub_left: Vec<ContentId> = Vec::new();
+		let mut next_usage = Instant::now();
 		loop {
 			let tick = futures_timer::Delay::new(Duration::from_secs(5));
 			match futures::future::select(finality.next(), tick).await {
@@ -106,9 +110,15 @@ impl Replicator {
 			let due = retries.take_due(Instant::now());
 			if !due.is_empty() {
 				let cids: Vec<ContentId> = due.iter().map(|(cid, _)| *cid).collect();
-				let missing: HashSet<ContentId> =
-					self.ensure_all_present(&cids).await.into_iter().collect();
+				let obtained = self.ensure_all_present(&cids).await;
+				let missing: HashSet<ContentId> = obtained.missing.into_iter().collect();
 				let now = Instant::now();
+				for cid in &obtained.fetched {
+					let waited = retries.forget(cid, now);
+					if let (Some(metrics), Some(waited)) = (self.store.metrics(), waited) {
+						metrics.replication_seconds.observe(waited.as_secs_f64());
+					}
+				}
 				retries.back_off(due.into_iter().filter(|(cid, _)| missing.contains(cid)), now);
 			}
 			self.expire_staged();
@@ -128,6 +138,7 @@ impl Replicator {
 				// Every blob still missing is due at once; earlier back-offs start over.
 				retries.clear();
 				let queued = retries.add_due(missing, now);
+				retries.forget_not_pending();
 				let progress = last_missing.is_none_or(|before| found < before);
 				next_reconcile = if queued < found && progress {
 					now + CATCH_UP_RECONCILE.min(self.reconcile_interval)
@@ -135,6 +146,25 @@ impl Replicator {
 					now + self.reconcile_interval
 				};
 				last_missing = Some(found);
+			}
+			self.report(&retries, &mut next_usage);
+		}
+	}
+
+	/// Sets the gauges: what is pending and for how long, and (every `USAGE_INTERVAL`)
+	/// what the store holds.
+	fn report(&self, retries: &Retries, next_usage: &mut Instant) {
+		let Some(metrics) = self.store.metrics() else { return };
+		let now = Instant::now();
+		metrics.pending.set(retries.since.len() as u64);
+		metrics
+			.oldest_pending_seconds
+			.set(retries.oldest(now).map_or(0, |waited| waited.as_secs()));
+		if now >= *next_usage {
+			*next_usage = now + USAGE_INTERVAL;
+			match self.store.usage() {
+				Ok(usage) => metrics.set_usage(&usage),
+				Err(e) => log::debug!(target: LOG_TARGET, "counting the blob store: {e}"),
 			}
 		}
 	}
@@ -201,7 +231,13 @@ impl Replicator {
 			.into_iter()
 			.filter_map(|record| self.anchor_at(hash, record).ok().flatten()?.cid)
 			.collect();
-		let missing = self.ensure_all_present(&anchored).await;
+		let wanted = Instant::now();
+		let obtained = self.ensure_all_present(&anchored).await;
+		if let Some(metrics) = self.store.metrics() {
+			let waited = wanted.elapsed().as_secs_f64();
+			obtained.fetched.iter().for_each(|_| metrics.replication_seconds.observe(waited));
+		}
+		let missing = obtained.missing;
 		if changes.erased.is_empty() {
 			return missing;
 		}
@@ -258,8 +294,9 @@ impl Replicator {
 
 	/// Makes sure the blobs of finalized anchors are stored: adopts the staged copies, and
 	/// fetches the others from peers in batches, so a block of many records costs a few
-	/// requests per peer. Returns the ones that could not be obtained.
-	async fn ensure_all_present(&self, cids: &[ContentId]) -> Vec<ContentId> {
+	/// requests per peer. Returns the ones fetched, and the ones that could not be
+	/// obtained.
+	async fn ensure_all_present(&self, cids: &[ContentId]) -> Obtained {
 		let mut absent = Vec::new();
 		for cid in cids {
 			match self.store.placement(cid) {
@@ -276,9 +313,10 @@ impl Replicator {
 			}
 		}
 		if absent.is_empty() {
-			return absent;
+			return Obtained::default();
 		}
 		let fetched = self.fetcher.fetch(&absent).await;
+		let mut stored = Vec::new();
 		absent.retain(|cid| {
 			let Some(blob) = fetched.get(cid) else {
 				log::debug!(target: LOG_TARGET, "no peer has blob {} yet", cid.to_multibase());
@@ -290,6 +328,7 @@ impl Replicator {
 					if let Some(metrics) = self.store.metrics() {
 						metrics.fetched.inc();
 					}
+					stored.push(*cid);
 					false
 				}
 				Err(e) => {
@@ -298,7 +337,7 @@ impl Replicator {
 				}
 			}
 		});
-		absent
+		Obtained { fetched: stored, missing: absent }
 	}
 
 	/// Compares the store with the finalized state: drops the blobs of erased records that
@@ -382,10 +421,22 @@ impl Replicator {
 	}
 }
 
-/// Blobs waiting for another fetch, with when and how long the last wait was.
+/// What [`Replicator::ensure_all_present`] did.
+#[derive(Default)]
+struct Obtained {
+	/// Fetched from peers and stored.
+	fetched: Vec<ContentId>,
+	/// Still missing.
+	missing: Vec<ContentId>,
+}
+
+/// Blobs waiting for another fetch, with when and how long the last wait was, and since
+/// when each has been wanted.
 #[derive(Default)]
 struct Retries {
-	pending: std::collections::HashMap<ContentId, (Instant, Duration)>,
+	pending: HashMap<ContentId, (Instant, Duration)>,
+	/// Since when each blob still missing (pending, or being fetched) has been wanted.
+	since: HashMap<ContentId, Instant>,
 }
 
 impl Retries {
@@ -396,6 +447,7 @@ impl Retries {
 				return;
 			}
 			self.pending.entry(cid).or_insert((now + FIRST_RETRY, FIRST_RETRY));
+			self.since.entry(cid).or_insert(now);
 		}
 	}
 
@@ -409,8 +461,27 @@ impl Retries {
 			if self.pending.insert(cid, (now, FIRST_RETRY / 2)).is_none() {
 				queued += 1;
 			}
+			self.since.entry(cid).or_insert(now);
 		}
 		queued
+	}
+
+	/// Forgets a blob that arrived; returns how long it was wanted.
+	fn forget(&mut self, cid: &ContentId, now: Instant) -> Option<Duration> {
+		self.pending.remove(cid);
+		self.since.remove(cid).map(|since| now.saturating_duration_since(since))
+	}
+
+	/// Forgets since when blobs were wanted that are no longer pending (after a
+	/// reconciliation replaced the queue).
+	fn forget_not_pending(&mut self) {
+		let pending = &self.pending;
+		self.since.retain(|cid, _| pending.contains_key(cid));
+	}
+
+	/// How long the longest-waiting blob has been wanted.
+	fn oldest(&self, now: Instant) -> Option<Duration> {
+		self.since.values().map(|since| now.saturating_duration_since(*since)).max()
 	}
 
 	/// Takes up to `MAX_RETRIES_PER_TICK` blobs whose retry is due, with their last wait.
@@ -517,5 +588,29 @@ mod tests {
 		let first = due[0].0;
 		retries.back_off(due.into_iter().take(1), start);
 		assert_eq!(retries.pending.get(&first), Some(&(start + FIRST_RETRY, FIRST_RETRY)));
+	}
+
+	#[test]
+	fn retries_know_how_long_each_blob_has_been_wanted() {
+		let start = Instant::now();
+		let mut retries = Retries::default();
+		retries.add(vec![cid(1)], start);
+		retries.add(vec![cid(1), cid(2)], start + FIRST_RETRY);
+		assert_eq!(retries.oldest(start + 3 * FIRST_RETRY), Some(3 * FIRST_RETRY));
+		// Taken for a fetch: still wanted; backed off: the first want counts.
+		let due = retries.take_due(start + 2 * FIRST_RETRY);
+		assert_eq!(due.len(), 2);
+		assert_eq!(retries.oldest(start + 3 * FIRST_RETRY), Some(3 * FIRST_RETRY));
+		retries.back_off(due.into_iter().filter(|(c, _)| *c == cid(1)), start + 2 * FIRST_RETRY);
+		// cid(2) arrived after 2 retries' time: wanted since the second add.
+		assert_eq!(retries.forget(&cid(2), start + 3 * FIRST_RETRY), Some(2 * FIRST_RETRY));
+		assert_eq!(retries.since.len(), 1);
+		// A reconciliation that no longer finds cid(1) missing forgets it.
+		retries.clear();
+		retries.add_due(vec![cid(3)], start + 4 * FIRST_RETRY);
+		retries.forget_not_pending();
+		assert_eq!(retries.oldest(start + 5 * FIRST_RETRY), Some(FIRST_RETRY));
+		assert_eq!(retries.forget(&cid(3), start + 5 * FIRST_RETRY), Some(FIRST_RETRY));
+		assert_eq!(retries.oldest(start), None);
 	}
 }

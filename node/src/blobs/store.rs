@@ -55,6 +55,14 @@ pub struct StoreLimits {
 	pub staging_quota: u64,
 }
 
+/// What a store holds, as [`BlobStore::usage`] counts it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+	pub stored: u64,
+	pub stored_bytes: u64,
+	pub staged_bytes: u64,
+}
+
 /// Where a blob is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -323,6 +331,16 @@ impl BlobStore {
 			}
 		}
 		Ok(ids)
+	}
+
+	/// What the store holds: blobs and bytes stored, bytes staged.
+	pub fn usage(&self) -> io::Result<Usage> {
+		let mut usage = Usage { staged_bytes: self.staged_bytes()?, ..Default::default() };
+		for entry in fs::read_dir(self.root.join("objects"))? {
+			usage.stored += 1;
+			usage.stored_bytes += entry?.metadata()?.len();
+		}
+		Ok(usage)
 	}
 
 	/// The path of the stored blob `cid`.

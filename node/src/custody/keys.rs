@@ -92,8 +92,7 @@ impl CustodyKeyCmd {
 	pub fn run(&self) -> Result<(), String> {
 		let file = match self {
 			Self::Generate { file } => {
-				let secret = Zeroizing::new(ehr_crypto::random_array::<32>());
-				write_new_secret(file, &secret)?;
+				generate_file(file)?;
 				file
 			}
 			Self::Inspect { file } => file,
@@ -104,6 +103,14 @@ impl CustodyKeyCmd {
 		}
 		Ok(())
 	}
+}
+
+/// Writes a new random custody key to `file` (mode 0600; never over an existing file)
+/// and returns its public key.
+pub fn generate_file(file: &Path) -> Result<[u8; 32], String> {
+	let secret = Zeroizing::new(ehr_crypto::random_array::<32>());
+	write_new_secret(file, &secret)?;
+	Ok(PublicKey::from(&StaticSecret::from(*secret)).to_bytes())
 }
 
 fn write_new_secret(file: &Path, secret: &[u8; 32]) -> Result<(), String> {

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod governance;
+
 use ehr_primitives::records::{Category, ContentId, Purpose, RecordKeys, RecordView};
 use ehr_runtime::{signing::signed_transaction, AccountId, Nonce, RuntimeCall};
 use ehr_testnet::{RpcClient, RpcError};

@@ -102,6 +102,20 @@ mod benchmarks {
 		_(RawOrigin::Signed(hospital), peer(7_777));
 	}
 
+	// The inner call's own weight is added on top of this measurement (which includes a
+	// cheap listed call): a slight overestimate, never an underestimate.
+	#[benchmark]
+	fn dispatch_as_root() -> Result<(), BenchmarkError> {
+		let origin =
+			T::RootCallOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let call = <T::BenchmarkHelper as crate::BenchmarkHelper<_>>::root_call();
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, alloc::boxed::Box::new(call));
+
+		Ok(())
+	}
+
 	impl_benchmark_test_suite!(
 		Pallet,
 		crate::mock::ExtBuilder::default().build(),

@@ -1,12 +1,20 @@
 // This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! The consortium pallet's logic, called by the thin dispatchables in `lib.rs`.
 
-use crate::{pallet::*, ValidatorKeys};
+use crate::{pallet::*, ValidatorKeys, WeightInfo};
 use alloc::vec::Vec;
 use ehr_primitives::consortium::{ed25519_key_of_peer, HospitalRegistry, PeerIdBytes};
 use ehr_primitives::registry::{EncryptionKey, ProfileCommitment};
-use frame_support::{ensure, pallet_prelude::*, traits::ChangeMembers};
-use sp_runtime::DispatchResult;
+use frame_support::{
+	dispatch::{DispatchResultWithPostInfo, GetDispatchInfo, PostDispatchInfo},
+	ensure,
+	pallet_prelude::*,
+	traits::{ChangeMembers, Contains},
+};
+use sp_runtime::{
+	traits::{Dispatchable, Hash},
+	DispatchResult,
+};
 
 /// Rotations between a hospital's removal and its leaving the validator set: the session
 /// pallet plans validator sets one session ahead.
@@ -160,5 +168,32 @@ impl<T: Config> Pallet<T> {
 	/// The consortium's hospitals (sorted), for the runtime API and the records pallet.
 	pub fn hospitals() -> Vec<T::AccountId> {
 		Hospitals::<T>::get().into_inner()
+	}
+
+	/// Dispatches `call` as Root if `RootCalls` allows it; the weight it used is its own
+	/// plus this call's.
+	pub(crate) fn do_dispatch_as_root(
+		call: <T as frame_system::Config>::RuntimeCall,
+	) -> DispatchResultWithPostInfo {
+		ensure!(T::RootCalls::contains(&call), Error::<T>::NotARootCall);
+		let call_hash = T::Hashing::hash_of(&call);
+		let declared = call.get_dispatch_info().call_weight;
+		let overhead = T::WeightInfo::dispatch_as_root();
+		let used = |post: PostDispatchInfo| {
+			Some(overhead.saturating_add(post.actual_weight.unwrap_or(declared)))
+		};
+		match call.dispatch(frame_system::RawOrigin::Root.into()) {
+			Ok(post) => {
+				Self::deposit_event(Event::DispatchedAsRoot { call_hash });
+				Ok(PostDispatchInfo { actual_weight: used(post), pays_fee: post.pays_fee })
+			}
+			Err(e) => Err(sp_runtime::DispatchErrorWithPostInfo {
+				post_info: PostDispatchInfo {
+					actual_weight: used(e.post_info),
+					pays_fee: e.post_info.pays_fee,
+				},
+				error: e.error,
+			}),
+		}
 	}
 }

@@ -36,11 +36,16 @@
 //! - `add_node` (a hospital): authorize one more peer id of its own, with the node key's
 //!   proof of possession.
 //! - `remove_node` (the owning hospital): withdraw one of its nodes.
+//! - `dispatch_as_root` (root-call origin: a two-thirds council motion): dispatch one of
+//!   a short list of calls ([`Config::RootCalls`]: runtime upgrades, a GRANDPA stall) with
+//!   the Root origin. A consortium chain has no sudo key; this is how its council upgrades
+//!   the runtime, and nothing else it can reach needs Root.
 //!
 //! ## Terminology
 //!
 //! - **Hospital** (here): an account in [`Hospitals`].
 //! - **Node**: a peer id in [`Nodes`], owned by one hospital.
+//! - **Root call**: a call only the Root origin may make (e.g. `system.set_code`).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -70,9 +75,15 @@ pub use ehr_primitives::{
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
+	use alloc::boxed::Box;
 	use alloc::vec::Vec;
-	use frame_support::{pallet_prelude::*, traits::ChangeMembers};
+	use frame_support::{
+		dispatch::PostDispatchInfo,
+		pallet_prelude::*,
+		traits::{ChangeMembers, Contains},
+	};
 	use frame_system::pallet_prelude::*;
+	use sp_runtime::traits::Dispatchable;
 
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
@@ -84,7 +95,12 @@ pub mod pallet {
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
-	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+	pub trait Config:
+		frame_system::Config<
+		RuntimeEvent: From<Event<Self>>,
+		RuntimeCall: Dispatchable<PostInfo = PostDispatchInfo>,
+	>
+	{
 		/// Admits and removes hospitals: a two-thirds council motion on a consortium chain.
 		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
@@ -116,8 +132,20 @@ pub mod pallet {
 		/// it must set fresh ones before it validates.
 		type ValidatorKeys: ValidatorKeys<Self::AccountId>;
 
+		/// May dispatch a [`Config::RootCalls`] call as Root: a two-thirds council motion
+		/// (abstentions counting as nays) on a consortium chain.
+		type RootCallOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// The calls `dispatch_as_root` may dispatch; anything else is refused with
+		/// [`Error::NotARootCall`].
+		type RootCalls: Contains<<Self as frame_system::Config>::RuntimeCall>;
+
 		/// Weights of this pallet's calls, measured by its benchmarks.
 		type WeightInfo: WeightInfo;
+
+		/// Gives the benchmarks a call the runtime's `RootCalls` allow.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<<Self as frame_system::Config>::RuntimeCall>;
 	}
 
 	/// The hospitals of the consortium, sorted: the validator set of the next session and
@@ -184,6 +212,8 @@ pub mod pallet {
 		NodeAuthorized { hospital: T::AccountId, node: PeerIdBytes },
 		/// A hospital withdrew one of its nodes' authorization.
 		NodeDeauthorized { hospital: T::AccountId, node: PeerIdBytes },
+		/// The council dispatched a root call (identified by its hash); it succeeded.
+		DispatchedAsRoot { call_hash: T::Hash },
 	}
 
 	#[pallet::error]
@@ -212,6 +242,8 @@ pub mod pallet {
 		NotEd25519PeerId,
 		/// The proof is not the node key's signature of the hospital and peer id.
 		InvalidNodeKeyProof,
+		/// The call is not one the council may dispatch as Root (`RootCalls`).
+		NotARootCall,
 	}
 
 	#[pallet::hooks]
@@ -273,7 +305,30 @@ pub mod pallet {
 			let hospital = ensure_signed(origin)?;
 			Self::do_remove_node(hospital, node)
 		}
+
+		/// Dispatch `call` with the Root origin, if it is one of [`Config::RootCalls`]
+		/// (e.g. `system.set_code` or `system.authorize_upgrade` for a runtime upgrade).
+		/// The call's own error, if it fails, is this call's error.
+		#[pallet::call_index(4)]
+		#[pallet::weight({
+			let info = call.get_dispatch_info();
+			(T::WeightInfo::dispatch_as_root().saturating_add(info.call_weight), info.class)
+		})]
+		pub fn dispatch_as_root(
+			origin: OriginFor<T>,
+			call: Box<<T as frame_system::Config>::RuntimeCall>,
+		) -> DispatchResultWithPostInfo {
+			T::RootCallOrigin::ensure_origin(origin)?;
+			Self::do_dispatch_as_root(*call)
+		}
 	}
+}
+
+/// What the benchmarks need from a runtime.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<RuntimeCall> {
+	/// A call the runtime's `RootCalls` allow, cheap to dispatch.
+	fn root_call() -> RuntimeCall;
 }
 
 /// Where validators' session keys are kept (`pallet-session` in a runtime).

@@ -5,7 +5,7 @@ use crate as pallet_ehr_consortium;
 use ehr_primitives::registry::Role;
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{ChangeMembers, ConstU32, ConstU64, ConstU8},
+	traits::{ChangeMembers, ConstU32, ConstU64, ConstU8, Contains},
 };
 use pallet_ehr_registry::GenesisMember;
 use sp_runtime::BuildStorage;
@@ -69,7 +69,35 @@ impl crate::Config for Test {
 	type MaxNodesPerHospital = ConstU32<MAX_NODES>;
 	type MaxPeerIdLen = ConstU32<64>;
 	type ValidatorKeys = RecordedKeys;
+	type RootCallOrigin = frame_system::EnsureRoot<u64>;
+	type RootCalls = MockRootCalls;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockRootCalls;
+}
+
+/// The calls the mock's council may dispatch as Root: storage writes (to observe), heap
+/// pages, and runtime code.
+pub struct MockRootCalls;
+
+impl Contains<RuntimeCall> for MockRootCalls {
+	fn contains(call: &RuntimeCall) -> bool {
+		matches!(
+			call,
+			RuntimeCall::System(
+				frame_system::Call::set_storage { .. }
+					| frame_system::Call::set_heap_pages { .. }
+					| frame_system::Call::set_code { .. }
+			)
+		)
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<RuntimeCall> for MockRootCalls {
+	fn root_call() -> RuntimeCall {
+		RuntimeCall::System(frame_system::Call::set_heap_pages { pages: 64 })
+	}
 }
 
 pub const MAX_HOSPITALS: u32 = 6;

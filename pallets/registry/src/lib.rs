@@ -109,8 +109,12 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 	use sp_runtime::traits::{IdentifyAccount, Verify};
 
-	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// The in-code storage version. The runtime-upgrade rehearsal (feature
+	/// `upgrade-rehearsal`, test chains only) migrates `Members` to version 2.
+	#[cfg(not(feature = "upgrade-rehearsal"))]
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	#[cfg(feature = "upgrade-rehearsal")]
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]

@@ -20,7 +20,7 @@ use frame_support::{
 	derive_impl,
 	dispatch::DispatchClass,
 	parameter_types,
-	traits::{ConstBool, ConstU32, ConstU64, ConstU8},
+	traits::{ConstBool, ConstU32, ConstU64, ConstU8, Contains},
 	weights::{constants::WEIGHT_REF_TIME_PER_SECOND, Weight},
 };
 use frame_system::limits::{BlockLength, BlockWeights};
@@ -203,7 +203,42 @@ impl pallet_ehr_consortium::Config for Runtime {
 	type MaxNodesPerHospital = ConstU32<8>;
 	type MaxPeerIdLen = ConstU32<64>;
 	type ValidatorKeys = SessionKeysOfHospitals;
+	/// Two thirds of the council, abstentions counting as nays, and nothing else: on a
+	/// consortium chain (no sudo key) the only way to Root.
+	type RootCallOrigin =
+		pallet_collective::EnsureProportionAtLeast<AccountId, CouncilCollective, 2, 3>;
+	type RootCalls = CouncilRootCalls;
 	type WeightInfo = pallet_ehr_consortium::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = CouncilRootCalls;
+}
+
+/// What a two-thirds council motion may dispatch as Root (`consortium.dispatchAsRoot`):
+/// runtime upgrades — `system.authorizeUpgrade` (the motion carries the code's hash; anyone
+/// then submits the code with `system.applyAuthorizedUpgrade`) or `system.setCode` (the
+/// code in the motion) — and `grandpa.noteStalled`, GRANDPA's way out of a stalled
+/// finality. Membership, records and consent have their own, narrower origins; nothing
+/// else here needs Root, and arbitrary storage writes must never be a vote away.
+pub struct CouncilRootCalls;
+
+impl Contains<RuntimeCall> for CouncilRootCalls {
+	fn contains(call: &RuntimeCall) -> bool {
+		matches!(
+			call,
+			RuntimeCall::System(
+				frame_system::Call::set_code { .. } | frame_system::Call::authorize_upgrade { .. }
+			) | RuntimeCall::Grandpa(pallet_grandpa::Call::note_stalled { .. })
+		)
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_ehr_consortium::BenchmarkHelper<RuntimeCall> for CouncilRootCalls {
+	fn root_call() -> RuntimeCall {
+		RuntimeCall::System(frame_system::Call::authorize_upgrade {
+			code_hash: Hash::repeat_byte(1),
+		})
+	}
 }
 
 /// The hospitals' session keys, in `pallet-session`.
