@@ -45,6 +45,15 @@
 #       --root DIR installs into DIR instead of / (to inspect or package it; nothing starts).
 #       The node serves RPC on two 127.0.0.1 ports: RPC (every method, for the operator)
 #       and --public-rpc-port (default 9945, safe methods only) for the TLS proxy.
+#   scripts/hospital-node.sh backup --output FILE --passphrase-file PASS [--base-path DIR]
+#       Writes an encrypted archive (AES-256, key from the passphrase by PBKDF2) of what
+#       a hospital node cannot get back from the others: its network key, keystore
+#       (session keys, node service account), custody keys and founder.json. Not the
+#       chain database or the blob store: a restored node resyncs both from its peers.
+#   scripts/hospital-node.sh restore --input FILE --passphrase-file PASS [--base-path DIR]
+#                               [--owner USER]
+#       Restores such an archive into an empty base path (modes 700/600, owned by USER if
+#       given: `ehr` for the systemd service) and prints the restored peer id.
 #   scripts/hospital-node.sh rpc-proxy --server-name NAME --cert FULLCHAIN --key KEY
 #                               [--tls-port 443] [--listen-address ADDR] [--public-rpc-port 9945]
 #                               [--root DIR]
@@ -56,7 +65,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
 command="${1:-}"
-[ -n "$command" ] || die "usage: $0 keys|start|session-keys|node-account|node-proof|node-key-proof|custody-key|verify ... (see the header of this script)"
+[ -n "$command" ] || die "usage: $0 keys|start|session-keys|node-account|node-proof|node-key-proof|custody-key|verify|install|rpc-proxy|backup|restore ... (see the header of this script)"
 shift
 
 base_path="$EHR_ROOT/data/hospital"
@@ -70,6 +79,10 @@ tls_port=443
 listen_address=""
 cert=""
 key=""
+output=""
+input=""
+passphrase_file=""
+owner=""
 chain=""
 name="hospital"
 public_addr=""
@@ -88,6 +101,10 @@ while [ $# -gt 0 ]; do
     --listen-address) listen_address="$2"; shift 2 ;;
     --cert) cert="$2"; shift 2 ;;
     --key) key="$2"; shift 2 ;;
+    --output) output="$2"; shift 2 ;;
+    --input) input="$2"; shift 2 ;;
+    --passphrase-file) passphrase_file="$2"; shift 2 ;;
+    --owner) owner="$2"; shift 2 ;;
     --chain) chain="$2"; shift 2 ;;
     --name) name="$2"; shift 2 ;;
     --public-addr) public_addr="$2"; shift 2 ;;
@@ -209,6 +226,55 @@ ENV
   elif [ "$root" = / ]; then
     log "systemd is not running on this machine: 'systemctl enable --now ehr-node' once it does"
   fi
+}
+
+# What `backup` keeps, relative to the base path: the secrets and public record of a node
+# that its peers cannot give back.
+backup_members() {
+  (cd "$base_path" && for f in node-key custody.key custody-*.key node-account.phrase founder.json; do
+     [ -e "$f" ] && echo "$f"
+   done
+   find chains -path '*/keystore' -type d 2>/dev/null) || true
+}
+
+encryption=(-aes-256-cbc -pbkdf2 -iter 600000 -md sha256)
+
+# The `backup` command: see the header.
+backup_node() {
+  [ -n "$output" ] || die "backup needs --output FILE"
+  [ -n "$passphrase_file" ] && [ -s "$passphrase_file" ] || die "backup needs --passphrase-file FILE (not empty): backups hold the node's secrets"
+  [ -f "$base_path/node-key" ] || die "backup: no node key in $base_path: is it a node's base path?"
+  [ ! -e "$output" ] || die "backup: $output exists; choose a new file"
+  local members
+  members=$(backup_members)
+  (umask 077
+   # shellcheck disable=SC2086
+   tar -C "$base_path" -czf - $members \
+     | openssl enc "${encryption[@]}" -salt -pass "file:$passphrase_file" -out "$output") \
+    || { rm -f "$output"; die "backup failed"; }
+  log "backed up $(echo "$members" | wc -l) items of $base_path to $output (encrypted): $(echo $members)"
+}
+
+# The `restore` command: see the header.
+restore_node() {
+  [ -n "$input" ] && [ -f "$input" ] || die "restore needs --input FILE (a backup made by '$0 backup')"
+  [ -n "$passphrase_file" ] && [ -s "$passphrase_file" ] || die "restore needs --passphrase-file FILE"
+  [ ! -e "$base_path/node-key" ] || die "restore: $base_path already has a node key; restore into an empty base path"
+  local staging
+  staging=$(mktemp -d)
+  # shellcheck disable=SC2064
+  trap "rm -rf '$staging'" RETURN
+  openssl enc -d "${encryption[@]}" -pass "file:$passphrase_file" -in "$input" \
+    | tar -C "$staging" -xzf - \
+    || die "restore: cannot decrypt or unpack $input (wrong passphrase, or not a backup)"
+  [ -f "$staging/node-key" ] || die "restore: $input holds no node key"
+  mkdir -p "$base_path"
+  chmod 700 "$base_path"
+  cp -a "$staging/." "$base_path/"
+  find "$base_path" -type d -exec chmod 700 {} +
+  find "$base_path" -type f -exec chmod 600 {} +
+  [ -z "$owner" ] || chown -R "$owner:$owner" "$base_path"
+  log "restored $input into $base_path; peer id $("$(node_bin)" key inspect-node-key --file "$base_path/node-key")"
 }
 
 # The `rpc-proxy` command: see the header. Writes $root/etc/nginx/conf.d/ehr-rpc.conf.
@@ -353,5 +419,11 @@ PY
   rpc-proxy)
     install_rpc_proxy
     ;;
-  *) die "unknown command '$command' (keys, start, session-keys, node-account, node-proof, custody-key, verify, install, rpc-proxy)" ;;
+  backup)
+    backup_node
+    ;;
+  restore)
+    restore_node
+    ;;
+  *) die "unknown command '$command' (keys, start, session-keys, node-account, node-proof, custody-key, verify, install, rpc-proxy, backup, restore)" ;;
 esac

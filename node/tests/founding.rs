@@ -4,13 +4,21 @@
 //! public `founder.json` files (`founding assemble`), and the four nodes, started with
 //! nothing but that spec and their own base paths, author and finalize with the founders'
 //! keys. No development key is in the genesis state, and a development account cannot
-//! act on the chain.
+//! act on the chain. Then one hospital loses its node's machine state: restored from its
+//! encrypted key backup (`scripts/hospital-node.sh backup`/`restore`), the node resyncs
+//! and authors again.
+
+mod common;
 
 use ehr_runtime::{signing::signed_transaction, RuntimeCall};
-use ehr_testnet::{free_port, Network, Node, NodeConfig, TestDir};
-use sp_core::{Encode, H256};
+use ehr_testnet::{free_port, wait_until, Network, Node, NodeConfig, TestDir};
+use sp_core::{crypto::Ss58Codec, sr25519, Encode, H256};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
-use std::{path::Path, process::Command, time::Duration};
+use std::{
+	path::Path,
+	process::Command,
+	time::{Duration, Instant},
+};
 
 const NODE: &str = env!("CARGO_BIN_EXE_ehr-node");
 const CHAIN_ID: &str = "ehr_founding_test";
@@ -141,7 +149,7 @@ fn four_founders_found_a_chain_with_their_own_keys() {
 		};
 		nodes.push(Node::start(config).unwrap_or_else(|e| panic!("{name} starts: {e}")));
 	}
-	let network = Network { nodes, dir };
+	let mut network = Network { nodes, dir };
 	network
 		.wait_all_finalized(5, Duration::from_secs(240))
 		.expect("the founders' nodes author and finalize with their own keys");
@@ -157,4 +165,100 @@ fn four_founders_found_a_chain_with_their_own_keys() {
 	let xt = signed_transaction(&alice, call, 0, genesis);
 	let refused = rpc.submit_extrinsic(&xt.encode()).expect_err("Alice is not a member");
 	eprintln!("a development account is refused: {refused}");
+
+	// Riverside's machine is lost. Its keys come back from its encrypted backup; the chain
+	// (and the blobs) from the other hospitals; it validates again.
+	let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/hospital-node.sh");
+	let hospital_node = |args: &[&str]| {
+		let output = Command::new(&script).args(args).output().expect("runs hospital-node.sh");
+		let text = format!(
+			"{}{}",
+			String::from_utf8_lossy(&output.stdout),
+			String::from_utf8_lossy(&output.stderr)
+		);
+		(output.status.success(), text)
+	};
+	let base = network.nodes[3].base_path().to_path_buf();
+	let passphrase = network.dir.path().join("backup.passphrase");
+	std::fs::write(&passphrase, "a long passphrase kept in the hospital's safe\n").unwrap();
+	let backup = network.dir.path().join("riverside.backup");
+	let (base_arg, pass_arg, backup_arg) = (
+		base.display().to_string(),
+		passphrase.display().to_string(),
+		backup.display().to_string(),
+	);
+	let (ok, out) = hospital_node(&[
+		"backup",
+		"--base-path",
+		&base_arg,
+		"--output",
+		&backup_arg,
+		"--passphrase-file",
+		&pass_arg,
+	]);
+	assert!(ok, "backup: {out}");
+	let backup_bytes = std::fs::read(&backup).unwrap();
+	let node_key = std::fs::read_to_string(base.join("node-key")).unwrap();
+	assert!(
+		!backup_bytes.windows(node_key.len()).any(|w| w == node_key.as_bytes()),
+		"the backup is encrypted"
+	);
+	network.nodes[3].stop();
+	std::fs::remove_dir_all(&base).expect("the machine state is gone");
+	let wrong = network.dir.path().join("wrong.passphrase");
+	std::fs::write(&wrong, "not the passphrase\n").unwrap();
+	let (ok, out) = hospital_node(&[
+		"restore",
+		"--input",
+		&backup_arg,
+		"--passphrase-file",
+		&wrong.display().to_string(),
+		"--base-path",
+		&base_arg,
+	]);
+	assert!(!ok && out.contains("cannot decrypt"), "a wrong passphrase restores nothing: {out}");
+	assert!(!base.join("node-key").exists());
+	let (ok, restored) = hospital_node(&[
+		"restore",
+		"--input",
+		&backup_arg,
+		"--passphrase-file",
+		&pass_arg,
+		"--base-path",
+		&base_arg,
+	]);
+	assert!(ok, "restore: {restored}");
+	let peer_id = &network.nodes[3].config.peer_id;
+	assert!(restored.contains(peer_id.as_str()), "the same node identity: {restored}");
+	let riverside: serde_json::Value =
+		serde_json::from_slice(&std::fs::read(&founder_files[3]).unwrap()).unwrap();
+	let aura = sr25519::Public::from_ss58check(riverside["aura"].as_str().unwrap()).unwrap().0;
+	let (from, _) = rpc.finalized_head().expect("head");
+	let restart = Instant::now();
+	network.nodes[3].restart().expect("the restored node starts");
+	let mut scanned = from;
+	let authored = wait_until(
+		"the restored node to author a finalized block",
+		Duration::from_secs(180),
+		Duration::from_secs(2),
+		|| {
+			let (finalized, _) = rpc.finalized_head().map_err(|e| e.to_string())?;
+			for number in scanned + 1..=finalized {
+				let hash = rpc.block_hash(number).map_err(|e| e.to_string())?.unwrap_or_default();
+				if common::author(&rpc, &hash) == aura {
+					return Ok(Some(number));
+				}
+				scanned = number;
+			}
+			Err(format!("finalized #{finalized}"))
+		},
+	)
+	.expect("riverside authors again");
+	network
+		.wait_all_finalized(authored, Duration::from_secs(60))
+		.expect("the restored node has the finalized chain too");
+	eprintln!(
+		"restored from its backup, riverside authored finalized #{authored} {:.1} s after it restarted",
+		restart.elapsed().as_secs_f64()
+	);
 }

@@ -163,3 +163,29 @@ pub fn grant_treatment(
 	.into();
 	submit_finalized(rpc, genesis, patient, call);
 }
+
+/// The Aura key that authored the block with this hash: the slot in its pre-runtime
+/// digest picks one of the authorities of its parent's state.
+pub fn author(rpc: &RpcClient, hash: &str) -> [u8; 32] {
+	let header = rpc.header(hash).expect("header");
+	let slot = header["digest"]["logs"]
+		.as_array()
+		.expect("logs")
+		.iter()
+		.filter_map(|log| log.as_str())
+		// PreRuntime (6), engine "aura", 8 bytes (compact 0x20): the slot, little-endian.
+		.find_map(|log| log.strip_prefix("0x066175726120"))
+		.map(|slot| {
+			u64::from_le_bytes(ehr_testnet::hex_decode(&slot[..16]).unwrap().try_into().unwrap())
+		})
+		.expect("an Aura pre-runtime digest");
+	let parent = header["parentHash"].as_str().expect("parent");
+	let bytes = rpc.runtime_call_at("AuraApi_authorities", &[], Some(parent)).expect("authorities");
+	let authorities: Vec<[u8; 32]> = Decode::decode(&mut &bytes[..]).expect("decodes");
+	authorities[(slot % authorities.len() as u64) as usize]
+}
+
+/// The authors of finalized blocks `from..=to`.
+pub fn authors(rpc: &RpcClient, from: u32, to: u32) -> Vec<[u8; 32]> {
+	(from..=to).map(|n| author(rpc, &rpc.block_hash(n).expect("rpc").expect("block"))).collect()
+}
