@@ -24,12 +24,7 @@ use sp_core::{
 	ed25519, sr25519, Pair,
 };
 use sp_keystore::Keystore;
-use std::{
-	collections::HashSet,
-	io::Write,
-	os::unix::fs::OpenOptionsExt,
-	path::{Path, PathBuf},
-};
+use std::{collections::HashSet, io::Write, path::PathBuf};
 use zeroize::Zeroizing;
 
 /// Fewest founding hospitals: four is the smallest set in which GRANDPA finality survives
@@ -122,14 +117,19 @@ impl KeysCmd {
 			None => {
 				let (pair, phrase, _) = sr25519::Pair::generate_with_phrase(None);
 				let phrase = Zeroizing::new(format!("{phrase}\n"));
-				write_secret(&self.base_path.join("hospital-account.phrase"), phrase.as_bytes())?;
+				// Substrate-style phrase file: the phrase and a newline.
+				crate::secret_file::write_new(
+					&self.base_path.join("hospital-account.phrase"),
+					phrase.as_bytes(),
+				)?;
 				AccountId::from(pair.public())
 			}
 		};
 
 		let node_key = ed25519::Pair::generate().0;
 		let node_key_hex = Zeroizing::new(hex::encode(node_key.seed()));
-		write_secret(&self.base_path.join("node-key"), node_key_hex.as_bytes())?;
+		// Exactly 64 hex digits: Substrate reads nothing else as a node key file.
+		crate::secret_file::write_new(&self.base_path.join("node-key"), node_key_hex.as_bytes())?;
 		let peer_id = sc_network_types::PeerId::from_ed25519(&node_key.public().0)
 			.ok_or("the generated node key is not a valid Ed25519 point")?;
 
@@ -375,25 +375,10 @@ fn validate_chain_id(id: &str) -> Result<(), String> {
 	})
 }
 
-/// Writes a new secret file (mode 0600), never over an existing one. Exactly `secret`:
-/// Substrate reads a node key file of 64 hex digits and nothing else.
-fn write_secret(file: &Path, secret: &[u8]) -> Result<(), String> {
-	if let Some(parent) = file.parent() {
-		std::fs::create_dir_all(parent)
-			.map_err(|e| format!("creating {}: {e}", parent.display()))?;
-	}
-	let mut out = std::fs::OpenOptions::new()
-		.write(true)
-		.create_new(true)
-		.mode(0o600)
-		.open(file)
-		.map_err(|e| format!("creating {}: {e}", file.display()))?;
-	out.write_all(secret).map_err(|e| format!("writing {}: {e}", file.display()))
-}
-
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use std::path::Path;
 
 	fn founder(dir: &Path, name: &str) -> Founder {
 		KeysCmd {

@@ -25,6 +25,7 @@ mod permissioning;
 mod read_limits;
 mod recovery;
 mod rpc;
+mod secret_file;
 mod service;
 mod signed_requests;
 

@@ -26,6 +26,7 @@ pub mod car;
 pub mod metrics;
 pub mod protocol;
 pub mod replication;
+mod retries;
 pub mod staging;
 pub mod store;
 

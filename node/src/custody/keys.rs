@@ -114,19 +114,8 @@ pub fn generate_file(file: &Path) -> Result<[u8; 32], String> {
 }
 
 fn write_new_secret(file: &Path, secret: &[u8; 32]) -> Result<(), String> {
-	use std::{io::Write, os::unix::fs::OpenOptionsExt};
-	if let Some(parent) = file.parent() {
-		std::fs::create_dir_all(parent)
-			.map_err(|e| format!("creating {}: {e}", parent.display()))?;
-	}
-	let mut out = std::fs::OpenOptions::new()
-		.write(true)
-		.create_new(true)
-		.mode(0o600)
-		.open(file)
-		.map_err(|e| format!("creating {}: {e}", file.display()))?;
 	let text = Zeroizing::new(format!("{}\n", hex::encode(secret)));
-	out.write_all(text.as_bytes()).map_err(|e| format!("writing {}: {e}", file.display()))
+	crate::secret_file::write_new(file, text.as_bytes())
 }
 
 #[cfg(test)]
