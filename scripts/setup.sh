@@ -40,11 +40,14 @@ apt_install() {
 apt_install build-essential clang libclang-dev protobuf-compiler pkg-config libssl-dev \
             make git curl ca-certificates python3 jq zstd
 
-# What operators run next to a node, used by the tests of deploy/: Prometheus (and
-# promtool) for the alert rules, nginx for TLS in front of RPC, systemd-analyze for the
-# unit, openssl for the test CA. The tests start their own instances on 127.0.0.1; the
-# packages' own services (Prometheus on :9090, nginx on :80) must not start on install.
-if [ -n "$(apt_missing prometheus nginx-light systemd openssl)" ]; then
+# What operators run next to a node, used by the tests of deploy/ and docker/: Prometheus
+# (and promtool) for the alert rules, nginx for TLS in front of RPC, systemd-analyze for
+# the unit, openssl for the test CA, Docker with compose and debootstrap (the base image
+# is made from Debian packages: no image registry is needed). The tests start their own
+# instances on 127.0.0.1; the packages' own services (Prometheus on :9090, nginx on :80,
+# dockerd with its bridge) must not start on install.
+ops_packages=(prometheus nginx-light systemd openssl docker.io docker-compose debootstrap)
+if [ -n "$(apt_missing "${ops_packages[@]}")" ]; then
   no_start=/usr/sbin/policy-rc.d   # exit 101: "do not start services" to invoke-rc.d
   made_no_start=""
   if [ ! -e "$no_start" ]; then
@@ -53,7 +56,7 @@ if [ -n "$(apt_missing prometheus nginx-light systemd openssl)" ]; then
     made_no_start=1
     trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
   fi
-  apt_install prometheus nginx-light systemd openssl
+  apt_install "${ops_packages[@]}"
   [ -z "$made_no_start" ] || $SUDO rm -f "$no_start"
 fi
 

@@ -136,9 +136,14 @@ pub fn parse_metric(text: &str, name: &str, labels: &[&str]) -> Option<f64> {
 
 /// A free TCP port on 127.0.0.1. Ports are handed out from distinct ranges per process,
 /// then checked by binding, so parallel tests and test binaries do not collide.
+///
+/// All below 32768, where Linux's ephemeral range (`ip_local_port_range`, 32768-60999 by
+/// default) begins: a node restarted on its old RPC port must find it free, and an
+/// outgoing connection (a peer dialling, a test's RPC call) could otherwise take it in
+/// between. The node would then quietly serve RPC on a random port instead.
 pub fn free_port() -> u16 {
 	static NEXT: AtomicU32 = AtomicU32::new(0);
-	let base = 20_000 + (std::process::id() % 400) * 100;
+	let base = 20_000 + (std::process::id() % 127) * 100;
 	loop {
 		let candidate = (base + NEXT.fetch_add(1, Ordering::Relaxed) % 100) as u16;
 		if std::net::TcpListener::bind(("127.0.0.1", candidate)).is_ok() {
