@@ -146,6 +146,7 @@ fn four_founders_found_a_chain_with_their_own_keys() {
 				base.join("custody.key").display().to_string(),
 			],
 			start_timeout: Duration::from_secs(60),
+			host: None,
 		};
 		nodes.push(Node::start(config).unwrap_or_else(|e| panic!("{name} starts: {e}")));
 	}

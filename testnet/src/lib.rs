@@ -5,7 +5,8 @@
 //! the network tests, fault tests and benchmarks of ehr-chain.
 //!
 //! - Every node listens on 127.0.0.1 only (P2P and RPC), on ports picked free at start,
-//!   with mDNS off: nothing leaves the machine.
+//!   with mDNS off: nothing leaves the machine. Or, as a host of its own ([`Hosts`]), in a
+//!   network namespace the test created, on the test's own bridge.
 //! - Every wait is bounded: [`wait_until`] fails with the last observed state.
 //! - Every process is cleaned up: a [`Node`] is killed when dropped, and each child is
 //!   also told by the kernel to die with the test thread that started it
@@ -14,10 +15,12 @@
 //!   node's log is printed and the directory is kept for inspection.
 
 pub mod campaign;
+mod hosts;
 mod node;
 mod rpc;
 
-pub use node::{Node, NodeConfig};
+pub use hosts::{in_netns, Hosts};
+pub use node::{Node, NodeConfig, OnHost};
 pub use rpc::{base58_decode, hex_decode, hex_encode, RpcClient, RpcError};
 
 use std::{
@@ -194,6 +197,39 @@ impl Network {
 			.enumerate()
 			.map(|(i, key)| NodeConfig::new(binary, dir.path(), chain, key, i as u8 + 1))
 			.collect::<Result<_, _>>()?;
+		Self::launch(dir, configs, extra_args, start_timeout)
+	}
+
+	/// [`Network::start`] with node `i` on host `i` of `hosts` (each in its own network
+	/// namespace, reaching the others over the hosts' bridge).
+	pub fn start_on_hosts(
+		binary: &Path,
+		label: &str,
+		chain: &str,
+		keys: &[&str],
+		extra_args: &[&str],
+		hosts: &Hosts,
+	) -> Result<Self, String> {
+		let dir = TestDir::new(label).map_err(|e| format!("creating test directory: {e}"))?;
+		let configs: Vec<NodeConfig> = keys
+			.iter()
+			.enumerate()
+			.map(|(i, key)| {
+				let mut config = NodeConfig::new(binary, dir.path(), chain, key, i as u8 + 1)?;
+				config.host = Some(OnHost { netns: hosts.netns(i), ip: hosts.ip(i) });
+				Ok(config)
+			})
+			.collect::<Result<_, String>>()?;
+		Self::launch(dir, configs, extra_args, Duration::from_secs(60))
+	}
+
+	/// Starts `configs`, each with the others as bootnodes.
+	fn launch(
+		dir: TestDir,
+		configs: Vec<NodeConfig>,
+		extra_args: &[&str],
+		start_timeout: Duration,
+	) -> Result<Self, String> {
 		let addresses: Vec<String> = configs.iter().map(|c| c.p2p_address()).collect();
 		let mut nodes = Vec::new();
 		for (i, mut config) in configs.into_iter().enumerate() {

@@ -4,6 +4,7 @@
 use crate::{free_port, rpc::RpcClient, wait_until};
 use std::{
 	fs::File,
+	net::Ipv4Addr,
 	os::unix::process::CommandExt,
 	path::{Path, PathBuf},
 	process::{Child, Command, Stdio},
@@ -31,6 +32,16 @@ pub struct NodeConfig {
 	/// How long the node may take from its start to answering RPC (longer for a large
 	/// genesis state).
 	pub start_timeout: Duration,
+	/// Run on a host of its own instead of on 127.0.0.1.
+	pub host: Option<OnHost>,
+}
+
+/// A node on a host of its own ([`crate::Hosts`]): P2P on the host's address, RPC and
+/// metrics on 127.0.0.1 inside its namespace.
+#[derive(Clone, Debug)]
+pub struct OnHost {
+	pub netns: String,
+	pub ip: Ipv4Addr,
 }
 
 impl NodeConfig {
@@ -63,6 +74,7 @@ impl NodeConfig {
 			bootnodes: Vec::new(),
 			extra_args: Vec::new(),
 			start_timeout: Duration::from_secs(60),
+			host: None,
 		})
 	}
 
@@ -71,13 +83,25 @@ impl NodeConfig {
 		crate::base58_decode(&self.peer_id).unwrap_or_default()
 	}
 
+	/// The address P2P listens on: the host's, or 127.0.0.1.
+	fn p2p_ip(&self) -> Ipv4Addr {
+		self.host.as_ref().map_or(Ipv4Addr::LOCALHOST, |host| host.ip)
+	}
+
 	/// The multiaddress other nodes reach this one at.
 	pub fn p2p_address(&self) -> String {
-		format!("/ip4/127.0.0.1/tcp/{}/p2p/{}", self.p2p_port, self.peer_id)
+		format!("/ip4/{}/tcp/{}/p2p/{}", self.p2p_ip(), self.p2p_port, self.peer_id)
 	}
 
 	fn command(&self) -> Command {
-		let mut cmd = Command::new(&self.binary);
+		let mut cmd = match &self.host {
+			Some(host) => {
+				let mut cmd = Command::new("ip");
+				cmd.args(["netns", "exec", &host.netns]).arg(&self.binary);
+				cmd
+			}
+			None => Command::new(&self.binary),
+		};
 		cmd.arg("--chain").arg(&self.chain);
 		cmd.arg("--name").arg(&self.name);
 		if let Some(key) = &self.validator_key {
@@ -85,9 +109,11 @@ impl NodeConfig {
 		}
 		cmd.arg("--base-path").arg(&self.base_path);
 		cmd.arg("--node-key-file").arg(&self.node_key_file);
-		// 127.0.0.1 only, for listening, for what the node tells peers, and for RPC.
-		cmd.arg("--listen-addr").arg(format!("/ip4/127.0.0.1/tcp/{}", self.p2p_port));
-		cmd.arg("--public-addr").arg(format!("/ip4/127.0.0.1/tcp/{}", self.p2p_port));
+		// 127.0.0.1 (or the host's address) only, for listening, for what the node tells
+		// peers, and 127.0.0.1 for RPC.
+		let p2p = format!("/ip4/{}/tcp/{}", self.p2p_ip(), self.p2p_port);
+		cmd.arg("--listen-addr").arg(&p2p);
+		cmd.arg("--public-addr").arg(&p2p);
 		cmd.arg("--rpc-port").arg(self.rpc_port.to_string());
 		cmd.arg("--prometheus-port").arg(self.prometheus_port.to_string());
 		cmd.args(["--no-mdns", "--no-telemetry"]);
@@ -204,15 +230,22 @@ impl Node {
 	}
 
 	pub fn rpc(&self) -> RpcClient {
-		RpcClient::new(format!("http://127.0.0.1:{}", self.config.rpc_port))
+		let url = format!("http://127.0.0.1:{}", self.config.rpc_port);
+		match &self.config.host {
+			Some(host) => RpcClient::in_netns(url, host.netns.clone()),
+			None => RpcClient::new(url),
+		}
 	}
 
 	/// The node's WebSocket RPC endpoint (the same port serves HTTP and WebSocket).
 	/// The value of the Prometheus metric `name` (its first sample whose labels contain
 	/// every `label`, e.g. `status="finalized"`), as the node serves it now.
 	pub fn metric(&self, name: &str, labels: &[&str]) -> Result<Option<f64>, String> {
-		let text =
-			crate::http_get(&format!("http://127.0.0.1:{}/metrics", self.config.prometheus_port))?;
+		let url = format!("http://127.0.0.1:{}/metrics", self.config.prometheus_port);
+		let text = match &self.config.host {
+			Some(host) => crate::in_netns(&host.netns, || crate::http_get(&url))??,
+			None => crate::http_get(&url)?,
+		};
 		Ok(crate::parse_metric(&text, name, labels))
 	}
 

@@ -31,12 +31,20 @@ impl std::fmt::Display for RpcError {
 pub struct RpcClient {
 	url: String,
 	agent: ureq::Agent,
+	/// The network namespace the endpoint is in ([`crate::Hosts`]), if not this process's.
+	netns: Option<String>,
 }
 
 impl RpcClient {
 	pub fn new(url: String) -> Self {
 		let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(10)).build();
-		Self { url, agent }
+		Self { url, agent, netns: None }
+	}
+
+	/// A client of `url` inside the network namespace `netns`: each call connects from
+	/// there.
+	pub fn in_netns(url: String, netns: String) -> Self {
+		Self { netns: Some(netns), ..Self::new(url) }
 	}
 
 	pub fn url(&self) -> &str {
@@ -45,6 +53,14 @@ impl RpcClient {
 
 	/// Calls `method` with `params` and returns its `result`.
 	pub fn call(&self, method: &str, params: Value) -> Result<Value, RpcError> {
+		match &self.netns {
+			Some(netns) => crate::hosts::in_netns(netns, || self.call_here(method, params))
+				.map_err(RpcError::Transport)?,
+			None => self.call_here(method, params),
+		}
+	}
+
+	fn call_here(&self, method: &str, params: Value) -> Result<Value, RpcError> {
 		let request = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
 		let response: Value = match self.agent.post(&self.url).send_json(request) {
 			Ok(response) => response.into_json().map_err(|e| RpcError::Transport(e.to_string()))?,
