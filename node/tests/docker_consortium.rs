@@ -130,10 +130,10 @@ fn four_hospitals_in_containers_finalize_and_a_restart_keeps_the_volume() {
 	consortium.up = true;
 	let started = Instant::now();
 	consortium.run(&["up"]).unwrap_or_else(|e| panic!("{e}"));
-	for index in 0..HOSPITALS.len() {
+	for (index, hospital) in HOSPITALS.iter().enumerate() {
 		let rpc = consortium.rpc(index);
 		wait_until(
-			&format!("{} to finalize #3", HOSPITALS[index]),
+			&format!("{hospital} to finalize #3"),
 			Duration::from_secs(180),
 			Duration::from_secs(1),
 			|| Ok((rpc.finalized_head().map_err(|e| e.to_string())?.0 >= 3).then_some(())),
