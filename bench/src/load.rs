@@ -29,6 +29,24 @@ pub enum LoadKind {
 	/// `system.remark` of the same encoded size: the chain's floor before remarks left
 	/// members' calls. Refused now (`CallNotForRole`); kept to show it.
 	Remark,
+	/// `records.create_batch` of [`BATCH_RECORDS`] records: a doctor anchors several
+	/// records in one transaction.
+	Batch,
+}
+
+/// Records in each transaction of a `batch` load: about 24 KiB, within a member's
+/// transaction length (64 KiB) and, at a doctor's byte budget (1 MiB a minute), about 42
+/// transactions a minute.
+pub const BATCH_RECORDS: u64 = 32;
+
+impl LoadKind {
+	/// How many records each transaction of this load anchors.
+	pub fn records_per_transaction(self) -> u64 {
+		match self {
+			LoadKind::Records | LoadKind::Remark => 1,
+			LoadKind::Batch => BATCH_RECORDS,
+		}
+	}
 }
 
 /// Escrow shares of every record key on the benchmark chain: one per hospital of the
@@ -85,11 +103,7 @@ impl Resigner {
 			}
 			Lifetime::Immortal => Lifetime::Immortal,
 		};
-		let record = record_call(self.patients[doctor].clone(), doctor as u64, u64::from(tx.index));
-		let call = match self.kind {
-			LoadKind::Records => record,
-			LoadKind::Remark => remark_like(&record),
-		};
+		let call = call_of(self.kind, self.patients[doctor].clone(), doctor, u64::from(tx.index));
 		let xt =
 			signed_transaction_for(&self.doctors[doctor], call, tx.nonce, self.genesis, lifetime)
 				.encode();
@@ -102,22 +116,39 @@ impl Resigner {
 	}
 }
 
-/// The call doctor `doctor` makes as its `n`-th write of a run.
+/// The call doctor `doctor` makes as its `n`-th transaction of a run.
 fn call(kind: LoadKind, participants: &Participants, doctor: usize, n: u64) -> RuntimeCall {
-	let record = record_call(participants.patients[doctor].public().into(), doctor as u64, n);
+	call_of(kind, participants.patients[doctor].public().into(), doctor, n)
+}
+
+/// The call of a `kind` load's `n`-th transaction by `doctor` for `patient`.
+fn call_of(kind: LoadKind, patient: ehr_runtime::AccountId, doctor: usize, n: u64) -> RuntimeCall {
 	match kind {
-		LoadKind::Records => record,
-		LoadKind::Remark => remark_like(&record),
+		LoadKind::Records => record_call(patient, doctor as u64, n),
+		LoadKind::Remark => remark_like(&record_call(patient, doctor as u64, n)),
+		LoadKind::Batch => {
+			let records = (n * BATCH_RECORDS..(n + 1) * BATCH_RECORDS)
+				.map(|k| new_record(patient.clone(), doctor as u64, k))
+				.collect::<Vec<_>>();
+			pallet_ehr_records::Call::create_batch {
+				records: records.try_into().expect("BATCH_RECORDS is within MaxBatchRecords"),
+			}
+			.into()
+		}
 	}
 }
 
-/// `records.create` of writer `writer`'s `n`-th record for `patient`, with a content of
-/// its own and keys of the sizes real writers send.
-pub fn record_call(patient: ehr_runtime::AccountId, writer: u64, n: u64) -> RuntimeCall {
+/// Writer `writer`'s `n`-th record for `patient`, with a content of its own and keys of
+/// the sizes real writers send.
+fn new_record(
+	patient: ehr_runtime::AccountId,
+	writer: u64,
+	n: u64,
+) -> pallet_ehr_records::NewRecord<ehr_runtime::AccountId> {
 	let digest = sp_io::hashing::sha2_256(
 		&[b"ehr-bench ciphertext".as_slice(), &writer.to_le_bytes(), &n.to_le_bytes()].concat(),
 	);
-	pallet_ehr_records::Call::create {
+	pallet_ehr_records::NewRecord {
 		patient,
 		category: Category::Observation,
 		cid: ContentId::from_sha256(digest),
@@ -131,7 +162,13 @@ pub fn record_call(patient: ehr_runtime::AccountId, writer: u64, n: u64) -> Runt
 			escrow: vec![vec![0xc3; 105]; ESCROW_SHARES],
 		},
 	}
-	.into()
+}
+
+/// `records.create` of writer `writer`'s `n`-th record for `patient` (see [`new_record`]).
+pub fn record_call(patient: ehr_runtime::AccountId, writer: u64, n: u64) -> RuntimeCall {
+	let pallet_ehr_records::NewRecord { patient, category, cid, ciphertext_sha256, keys } =
+		new_record(patient, writer, n);
+	pallet_ehr_records::Call::create { patient, category, cid, ciphertext_sha256, keys }.into()
 }
 
 /// A `system.remark` of the same encoded size as `record`.

@@ -48,6 +48,10 @@ pub struct RunReport {
 	pub blocks: u32,
 	pub largest_block_writes: u32,
 	pub mean_block_writes: f64,
+	/// Records each transaction anchors (1 but for a `batch` load).
+	pub records_per_transaction: u64,
+	/// Finalized records per second (`finalized_rate` times the records per transaction).
+	pub finalized_records_rate: f64,
 	pub block_trace: Vec<FinalizedBlock>,
 }
 
@@ -136,6 +140,9 @@ pub fn summarize(
 			with_writes.iter().map(|b| f64::from(b.writes)).sum(),
 			with_writes.len() as f64,
 		),
+		records_per_transaction: load.records_per_transaction(),
+		finalized_records_rate: rate(finalized as f64, span)
+			* load.records_per_transaction() as f64,
 		block_trace: finality.blocks.clone(),
 	}
 }
@@ -168,6 +175,14 @@ impl RunReport {
 			"throughput   {:.1} finalized writes/s (under load {:.1}/s)",
 			self.finalized_rate, self.finalized_rate_under_load
 		);
+		if self.records_per_transaction > 1 {
+			println!(
+				"records      {:.1} finalized records/s ({} a transaction; under load {:.1}/s)",
+				self.finalized_records_rate,
+				self.records_per_transaction,
+				self.finalized_rate_under_load * self.records_per_transaction as f64
+			);
+		}
 		println!(
 			"latency      submit→finalized p50 {:.2} s  p95 {:.2} s  p99 {:.2} s  max {:.2} s",
 			self.latency_p50_s, self.latency_p95_s, self.latency_p99_s, self.latency_max_s

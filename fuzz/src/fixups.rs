@@ -72,6 +72,12 @@ pub fn repair(call: &mut RuntimeCall, signer: &AccountId, context: &Context, cho
 			*ciphertext_sha256 = cid.sha256();
 			repair_keys(keys, signer);
 		}
+		RuntimeCall::Records(pallet_ehr_records::Call::create_batch { records }) => {
+			for record in records.iter_mut() {
+				record.ciphertext_sha256 = record.cid.sha256();
+				repair_keys(&mut record.keys, signer);
+			}
+		}
 		RuntimeCall::Records(pallet_ehr_records::Call::release_key { request, signature }) => {
 			request.genesis = context.genesis;
 			request.issued_at = context.now.saturating_sub(u64::from(choice) * 1_000);

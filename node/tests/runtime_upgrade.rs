@@ -20,8 +20,9 @@ use common::{
 	governance::{Chain, ConsortiumCall},
 	grant_treatment, RecordLoad,
 };
-use ehr_runtime::{AccountId, RuntimeCall};
+use ehr_runtime::{signing::signed_transaction, AccountId, RuntimeCall};
 use ehr_testnet::{hex_decode, hex_encode, wait_until, Network, LOCAL_VALIDATORS};
+use sp_core::Encode;
 use sp_keyring::Sr25519Keyring::{Alice, Bob, Charlie, Eve, Ferdie};
 use sp_runtime::traits::{BlakeTwo256, Hash};
 use std::{
@@ -150,6 +151,16 @@ fn the_council_upgrades_the_runtime_and_nothing_is_lost() {
 	let motion = Instant::now();
 	chain.motion(Alice, &[&Bob.pair(), &Charlie.pair()], 3, authorize).expect("authorized");
 	let authorized = motion.elapsed();
+
+	// Only a hospital hands in the code: a doctor's submission is refused by the pool.
+	let by_doctor = signed_transaction(
+		&Eve.pair(),
+		frame_system::Call::apply_authorized_upgrade { code: code.clone() }.into(),
+		chain.nonce(&Eve.to_account_id()),
+		chain.genesis,
+	);
+	let refused = chain.rpc.submit_extrinsic(&by_doctor.encode()).expect_err("a doctor");
+	assert!(refused.to_string().contains("1010"), "refused as invalid: {refused}");
 
 	// Any hospital hands in the code.
 	chain.submit(

@@ -49,9 +49,9 @@ fn escrow_holders<T: Config>(cast: &Cast<T>, e: u32) -> u32 {
 }
 
 /// A content id, its hash and maximum-size wrapped keys, with `e` escrow shares.
-fn content<T: Config>(seed: u8, e: u32) -> (ContentId, [u8; 32], RecordKeys) {
-	let digest = sp_io::hashing::sha2_256(&[seed]);
-	let key = vec![seed; T::MaxWrappedKeyLen::get() as usize];
+fn content<T: Config>(seed: u32, e: u32) -> (ContentId, [u8; 32], RecordKeys) {
+	let digest = sp_io::hashing::sha2_256(&seed.to_le_bytes());
+	let key = vec![seed as u8; T::MaxWrappedKeyLen::get() as usize];
 	let keys = RecordKeys {
 		patient: key.clone(),
 		author: key.clone(),
@@ -77,7 +77,7 @@ fn readers<T: Config>(cast: &Cast<T>, record: RecordId, n: u32) {
 }
 
 /// A pending record of the cast's patient.
-fn pending<T: Config>(cast: &Cast<T>, seed: u8) -> RecordId {
+fn pending<T: Config>(cast: &Cast<T>, seed: u32) -> RecordId {
 	let (cid, hash, keys) = content::<T>(seed, 0);
 	let id = NextRecordId::<T>::get();
 	let checked = Pallet::<T>::content(cid, hash, keys).expect("content");
@@ -108,6 +108,34 @@ mod benchmarks {
 		);
 
 		assert_eq!(Anchors::<T>::iter().count(), 1);
+	}
+
+	// `n` records, each with `e` escrow shares, all anchored.
+	#[benchmark]
+	fn create_batch(
+		n: Linear<1, { T::MaxBatchRecords::get() }>,
+		e: Linear<0, { T::MaxEscrowHolders::get() }>,
+	) {
+		let cast = cast::<T>();
+		let shares = escrow_holders::<T>(&cast, e);
+		let records: Vec<NewRecord<T::AccountId>> = (0..n)
+			.map(|i| {
+				let (cid, ciphertext_sha256, keys) = content::<T>(1_000 + i, shares);
+				NewRecord {
+					patient: cast.patient.clone(),
+					category: Category::Condition,
+					cid,
+					ciphertext_sha256,
+					keys,
+				}
+			})
+			.collect();
+		let records: BoundedVec<_, T::MaxBatchRecords> = records.try_into().expect("n ≤ bound");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(cast.doctor.clone()), records);
+
+		assert_eq!(Anchors::<T>::iter().count(), n as usize);
 	}
 
 	#[benchmark]

@@ -12,7 +12,9 @@ use ehr_primitives::{
 	},
 	registry::{MemberRegistry, Role},
 };
-use frame_support::{ensure, pallet_prelude::*, traits::UnixTime, BoundedVec};
+use frame_support::{
+	ensure, pallet_prelude::*, storage::with_storage_layer, traits::UnixTime, BoundedVec,
+};
 use sp_runtime::{traits::Saturating, DispatchResult};
 
 /// A wrapped key as stored.
@@ -242,6 +244,46 @@ impl<T: Config> Pallet<T> {
 		Self::audit(&patient, &author, AuditAction::RecordDocumented, record, Some(basis));
 		Self::deposit_event(Event::RecordCreated { record, patient, author, hospital, category });
 		Ok(())
+	}
+
+	/// Anchors each of `records` as `do_create` would, each in its own storage layer so
+	/// that a refused one changes nothing and the others stand.
+	pub(crate) fn do_create_batch(
+		author: T::AccountId,
+		records: Vec<NewRecord<T::AccountId>>,
+	) -> DispatchResult {
+		ensure!(!records.is_empty(), Error::<T>::EmptyBatch);
+		// Checked again for each record; refused here so that a batch nobody could write
+		// fails as a whole, with the reason, instead of as many refusals.
+		ensure!(T::Registry::acting_role(&author) == Ok(Role::Doctor), Error::<T>::NotActiveDoctor);
+		let (mut created, mut refused) = (0u32, 0u32);
+		for (index, record) in (0u32..).zip(records) {
+			let NewRecord { patient, category, cid, ciphertext_sha256, keys } = record;
+			let outcome = with_storage_layer(|| -> DispatchResult {
+				let content = Self::content(cid, ciphertext_sha256, keys)?;
+				Self::do_create(author.clone(), patient, category, content)
+			});
+			match outcome {
+				Ok(()) => created = created.saturating_add(1),
+				Err(error) => {
+					refused = refused.saturating_add(1);
+					Self::deposit_event(Event::BatchRecordRefused {
+						index,
+						author: author.clone(),
+						error,
+					});
+				}
+			}
+		}
+		Self::deposit_event(Event::BatchCreated { author, created, refused });
+		Ok(())
+	}
+
+	/// The most escrow shares any record of a batch carries (for its weight), at most
+	/// `MaxEscrowHolders`: the content check refuses more.
+	pub(crate) fn most_escrow_shares(records: &[NewRecord<T::AccountId>]) -> u32 {
+		let most = records.iter().map(|record| record.keys.escrow.len()).max().unwrap_or(0);
+		u32::try_from(most).unwrap_or(u32::MAX).min(T::MaxEscrowHolders::get())
 	}
 
 	pub(crate) fn do_amend(

@@ -47,8 +47,14 @@
 //!
 //! ## Calls
 //!
-//! `create`, `amend`, `confirm`, `reject`, `add_reader_key`, `remove_reader_key`, `erase`,
-//! `release_key` (a node's service account), `set_escrow_threshold` (the consortium).
+//! `create`, `create_batch`, `amend`, `confirm`, `reject`, `add_reader_key`,
+//! `remove_reader_key`, `erase`, `release_key` (a node's service account),
+//! `set_escrow_threshold` (the consortium).
+//!
+//! `create_batch` anchors up to `MaxBatchRecords` new records in one transaction, each
+//! checked and written as by `create` and on its own: a refused record is reported with
+//! its index and leaves the others standing. What a transaction costs every node (pool
+//! validation, gossip, a signature check, the membership and quota checks) is paid once.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -154,6 +160,11 @@ pub mod pallet {
 		/// Most key releases one block may record (they are forgotten together).
 		#[pallet::constant]
 		type MaxReleasesPerBlock: Get<u32>;
+
+		/// Most records one `create_batch` carries: bounds its weight (and, with the
+		/// transaction length limit, its size).
+		#[pallet::constant]
+		type MaxBatchRecords: Get<u32>;
 
 		/// Weights of this pallet's calls, measured by its benchmarks.
 		type WeightInfo: WeightInfo;
@@ -307,6 +318,11 @@ pub mod pallet {
 		},
 		/// The consortium set the escrow threshold of record keys written from now on.
 		EscrowThresholdSet { threshold: u8 },
+		/// A record of a doctor's batch was refused, the others standing: its position in
+		/// the batch and why.
+		BatchRecordRefused { index: u32, author: T::AccountId, error: DispatchError },
+		/// A doctor's batch was done: how many of its records were anchored and refused.
+		BatchCreated { author: T::AccountId, created: u32, refused: u32 },
 	}
 
 	#[pallet::error]
@@ -378,6 +394,8 @@ pub mod pallet {
 		ContentOfAnotherPatient,
 		/// The patient erased this content; it cannot be anchored again.
 		ContentErased,
+		/// A batch carries at least one record.
+		EmptyBatch,
 	}
 
 	#[pallet::hooks]
@@ -410,6 +428,22 @@ pub mod pallet {
 			let author = ensure_signed(origin)?;
 			let content = Self::content(cid, ciphertext_sha256, keys)?;
 			Self::do_create(author, patient, category, content)
+		}
+
+		/// Anchor new records, as their author: each as by `create`, on its own. A refused
+		/// record is reported (`BatchRecordRefused`, with its index) and the others stand;
+		/// only a caller who is no active doctor, or an empty batch, fails the call.
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::create_batch(
+			records.len() as u32,
+			Pallet::<T>::most_escrow_shares(records),
+		))]
+		pub fn create_batch(
+			origin: OriginFor<T>,
+			records: BoundedVec<NewRecord<T::AccountId>, T::MaxBatchRecords>,
+		) -> DispatchResult {
+			let author = ensure_signed(origin)?;
+			Self::do_create_batch(author, records.into_inner())
 		}
 
 		/// Anchor a new version of the record `previous` (its latest, confirmed version), as

@@ -105,6 +105,7 @@ impl crate::Config for Test {
 	type MaxRequestAge = ConstU64<MAX_REQUEST_AGE>;
 	type ReleaseMemory = ConstU64<RELEASE_MEMORY>;
 	type MaxReleasesPerBlock = ConstU32<MAX_RELEASES>;
+	type MaxBatchRecords = ConstU32<MAX_BATCH>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchmarkSetup;
@@ -170,6 +171,8 @@ impl ehr_primitives::registry::BenchmarkSigner<u64, TestSignature> for Benchmark
 
 pub const MAX_KEY_LEN: u32 = 80;
 pub const MAX_ESCROW: u32 = 4;
+/// Records in one `create_batch`.
+pub const MAX_BATCH: u32 = 8;
 pub const MAX_REQUEST_AGE: u64 = 5 * 60 * 1000;
 pub const RELEASE_MEMORY: u64 = 10;
 pub const MAX_RELEASES: u32 = 3;

@@ -1,8 +1,8 @@
 // This file is part of ehr-chain. SPDX-License-Identifier: Apache-2.0
 //! Domain types the records pallet stores.
 
-use codec::{Decode, Encode, MaxEncodedLen};
-use ehr_primitives::records::{Category, ContentId, Moment, RecordId, RecordStatus};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use ehr_primitives::records::{Category, ContentId, Moment, RecordId, RecordKeys, RecordStatus};
 use frame_support::{
 	pallet_prelude::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
@@ -36,8 +36,6 @@ pub struct RecordAnchor<AccountId> {
 	pub readers: u32,
 }
 
-/// A record key's escrow: `threshold` of these shares, each wrapped to its holder
-/// hospital's custody key, rebuild it.
 /// The records of one patient that use one content.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
 pub struct ContentUse<AccountId> {
@@ -46,6 +44,8 @@ pub struct ContentUse<AccountId> {
 	pub records: u32,
 }
 
+/// A record key's escrow: `threshold` of these shares, each wrapped to its holder
+/// hospital's custody key, rebuild it.
 #[derive(
 	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
 )]
@@ -69,4 +69,14 @@ where
 pub struct SyntheticAnchors<AccountId> {
 	pub count: u32,
 	pub writers: alloc::vec::Vec<(AccountId, AccountId, AccountId)>,
+}
+
+/// One record of a batch (`create_batch`): what `create` takes.
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct NewRecord<AccountId> {
+	pub patient: AccountId,
+	pub category: Category,
+	pub cid: ContentId,
+	pub ciphertext_sha256: [u8; 32],
+	pub keys: RecordKeys,
 }

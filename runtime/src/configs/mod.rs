@@ -374,6 +374,10 @@ impl pallet_ehr_records::Config for Runtime {
 	type ReleaseMemory = ReleaseMemory;
 	/// 1,024 releases a block is 512 a second at 2 s slots.
 	type MaxReleasesPerBlock = ConstU32<1024>;
+	/// 64 records with three escrow shares each take about 48 KiB, within a member's
+	/// transaction length (`policy::MEMBER_MAX_LENGTH`, 64 KiB); a doctor's byte budget
+	/// bounds how many a minute.
+	type MaxBatchRecords = ConstU32<64>;
 	type WeightInfo = pallet_ehr_records::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = crate::benchmarks::BenchmarkSetup;

@@ -4,6 +4,7 @@
 //! pallet's `try_state` invariants checked.
 
 mod answer;
+mod batch;
 mod create;
 mod custody;
 mod erase;
