@@ -67,6 +67,24 @@ fn block_and_finality_times(rpc: &RpcClient, duration: Duration) -> (Vec<f64>, V
 	(blocks, finality)
 }
 
+/// Waits (at most 120 s) until node `index` has finalized the height `reference` has
+/// finalized now; returns that height.
+fn catch_up(network: &Network, index: usize, reference: &RpcClient) -> u32 {
+	let target = reference.finalized_head().expect("head").0;
+	let node = &network.nodes[index];
+	wait_until(
+		&format!("{} to catch up to #{target}", node.name()),
+		Duration::from_secs(120),
+		Duration::from_millis(500),
+		|| {
+			let (number, _) = node.rpc().finalized_head().map_err(|e| e.to_string())?;
+			Ok((number >= target).then_some(()))
+		},
+	)
+	.unwrap_or_else(|e| panic!("{e}"));
+	target
+}
+
 #[test]
 fn four_hospitals_on_separate_hosts_ride_out_a_cut_link() {
 	let hosts = match Hosts::create(5) {
@@ -165,12 +183,7 @@ fn four_hospitals_on_separate_hosts_ride_out_a_cut_link() {
 	assert!(finalized >= at_cut + 10, "finality continued on the three");
 	hosts.restore(3).expect("restore");
 	let restored = Instant::now();
-	let target = rpc.finalized_head().expect("head").0;
-	wait_until("dave to catch up", Duration::from_secs(120), Duration::from_millis(500), || {
-		let (number, _) = network.nodes[3].rpc().finalized_head().map_err(|e| e.to_string())?;
-		Ok((number >= target).then_some(()))
-	})
-	.expect("dave catches up");
+	let target = catch_up(&network, 3, &rpc);
 	eprintln!(
 		"dave caught up to #{target} {:.1} s after its link came back",
 		restored.elapsed().as_secs_f64()
@@ -183,12 +196,7 @@ fn four_hospitals_on_separate_hosts_ride_out_a_cut_link() {
 	let acknowledged_at_kill = finalized_records(&rpc, &patient).expect("records");
 	std::thread::sleep(Duration::from_secs(10));
 	network.nodes[2].restart().expect("charlie restarts");
-	let target = rpc.finalized_head().expect("head").0;
-	wait_until("charlie to catch up", Duration::from_secs(120), Duration::from_millis(500), || {
-		let (number, _) = network.nodes[2].rpc().finalized_head().map_err(|e| e.to_string())?;
-		Ok((number >= target).then_some(()))
-	})
-	.expect("charlie rejoins and finalizes");
+	let target = catch_up(&network, 2, &rpc);
 	eprintln!(
 		"charlie, killed under load, back at finalized #{target} {:.1} s after the kill (10 s of it down)",
 		killed.elapsed().as_secs_f64()
