@@ -38,7 +38,13 @@ done
 ehr_wasm_env || die "no Wasm toolchain"
 bench_target="${CARGO_TARGET_DIR%/}-benchmarks"
 log "building ehr-node with runtime benchmarks (target dir $bench_target)"
-CARGO_TARGET_DIR="$bench_target" cargo build --locked --release -p ehr-node --features runtime-benchmarks
+# frame-benchmarking-cli's own test runtime (frame-storage-access-test-runtime, for
+# `benchmark storage` with proof recording, which --storage below turns off) cannot be
+# built as Wasm in this workspace: substrate-wasm-builder looks it up in the workspace's
+# `cargo metadata` (WASM_BUILD_WORKSPACE_HINT), which lists only default-feature packages,
+# and panics "Failed to find entry for package". Its Wasm is not needed: skip it.
+SKIP_FRAME_STORAGE_ACCESS_TEST_RUNTIME_WASM_BUILD=1 CARGO_TARGET_DIR="$bench_target" \
+  cargo build --locked --release -p ehr-node --features runtime-benchmarks
 node="$bench_target/release/ehr-node"
 
 if [ -n "$overhead" ]; then

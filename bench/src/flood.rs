@@ -6,7 +6,7 @@
 //! the nodes' per-connection rate limit answers; loopback, which this runs on, is exempt
 //! from it, so the flooder is polite there and ruthless with the chain.)
 
-use crate::load::record_call;
+use crate::load::record_call_for;
 use codec::Encode;
 use ehr_runtime::{signing::signed_transaction_for, AccountId, Nonce};
 use ehr_testnet::RpcClient;
@@ -63,7 +63,7 @@ pub fn run(
 	// all the flooder spends on the node besides the submission itself.
 	let lifetime = crate::mortal(&rpc)?;
 	while !stop.load(Ordering::Relaxed) {
-		let call = record_call(patient.clone(), u64::MAX, u64::from(nonce));
+		let call = record_call_for(patient.clone(), u64::MAX, u64::from(nonce));
 		let xt = signed_transaction_for(&doctor, call, nonce, genesis, lifetime).encode();
 		report.attempted += 1;
 		match rpc.submit_extrinsic(&xt) {

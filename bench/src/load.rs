@@ -60,6 +60,8 @@ pub struct Signed {
 	/// Its place in its sender's queue (0 for the first, whatever the nonce).
 	pub index: u32,
 	pub nonce: Nonce,
+	/// With `--blobs`: the blob number of each record it anchors (see [`crate::blobs`]).
+	pub blobs: Vec<u64>,
 }
 
 /// What a careful client keeps to sign a transaction again: the pool refuses a
@@ -73,6 +75,7 @@ pub struct Resigner {
 	patients: Vec<ehr_runtime::AccountId>,
 	genesis: H256,
 	lifetime: Lifetime,
+	blobs: bool,
 }
 
 /// Times a submission is signed again before it counts as refused.
@@ -84,6 +87,7 @@ impl Resigner {
 		participants: &Participants,
 		genesis: H256,
 		lifetime: Lifetime,
+		blobs: bool,
 	) -> Self {
 		Self {
 			kind,
@@ -91,6 +95,7 @@ impl Resigner {
 			patients: participants.patients.iter().map(|p| p.public().into()).collect(),
 			genesis,
 			lifetime,
+			blobs,
 		}
 	}
 
@@ -103,7 +108,13 @@ impl Resigner {
 			}
 			Lifetime::Immortal => Lifetime::Immortal,
 		};
-		let call = call_of(self.kind, self.patients[doctor].clone(), doctor, u64::from(tx.index));
+		let call = call_of(
+			self.kind,
+			self.patients[doctor].clone(),
+			doctor,
+			u64::from(tx.index),
+			self.blobs,
+		);
 		let xt =
 			signed_transaction_for(&self.doctors[doctor], call, tx.nonce, self.genesis, lifetime)
 				.encode();
@@ -112,24 +123,32 @@ impl Resigner {
 			hex: format!("0x{}", ehr_testnet::hex_encode(&xt)),
 			index: tx.index,
 			nonce: tx.nonce,
+			blobs: tx.blobs.clone(),
 		}
 	}
 }
 
-/// The call doctor `doctor` makes as its `n`-th transaction of a run.
-fn call(kind: LoadKind, participants: &Participants, doctor: usize, n: u64) -> RuntimeCall {
-	call_of(kind, participants.patients[doctor].public().into(), doctor, n)
+/// The blob numbers of the records a `kind` load's `n`-th transaction anchors.
+fn records_of(kind: LoadKind, n: u64) -> std::ops::Range<u64> {
+	let per = kind.records_per_transaction();
+	n * per..(n + 1) * per
 }
 
-/// The call of a `kind` load's `n`-th transaction by `doctor` for `patient`.
-fn call_of(kind: LoadKind, patient: ehr_runtime::AccountId, doctor: usize, n: u64) -> RuntimeCall {
+/// The call of a `kind` load's `n`-th transaction by `doctor` for `patient`; `blobs`: each
+/// record names a real blob's digest (see [`crate::blobs`]).
+fn call_of(
+	kind: LoadKind,
+	patient: ehr_runtime::AccountId,
+	doctor: usize,
+	n: u64,
+	blobs: bool,
+) -> RuntimeCall {
+	let record = |k| new_record(patient.clone(), doctor as u64, k, blobs);
 	match kind {
-		LoadKind::Records => record_call(patient, doctor as u64, n),
-		LoadKind::Remark => remark_like(&record_call(patient, doctor as u64, n)),
+		LoadKind::Records => record_call(record(n)),
+		LoadKind::Remark => remark_like(&record_call(record(n))),
 		LoadKind::Batch => {
-			let records = (n * BATCH_RECORDS..(n + 1) * BATCH_RECORDS)
-				.map(|k| new_record(patient.clone(), doctor as u64, k))
-				.collect::<Vec<_>>();
+			let records = records_of(kind, n).map(record).collect::<Vec<_>>();
 			pallet_ehr_records::Call::create_batch {
 				records: records.try_into().expect("BATCH_RECORDS is within MaxBatchRecords"),
 			}
@@ -144,10 +163,15 @@ fn new_record(
 	patient: ehr_runtime::AccountId,
 	writer: u64,
 	n: u64,
+	blobs: bool,
 ) -> pallet_ehr_records::NewRecord<ehr_runtime::AccountId> {
-	let digest = sp_io::hashing::sha2_256(
-		&[b"ehr-bench ciphertext".as_slice(), &writer.to_le_bytes(), &n.to_le_bytes()].concat(),
-	);
+	let digest = if blobs {
+		crate::blobs::digest(writer, n)
+	} else {
+		sp_io::hashing::sha2_256(
+			&[b"ehr-bench ciphertext".as_slice(), &writer.to_le_bytes(), &n.to_le_bytes()].concat(),
+		)
+	};
 	pallet_ehr_records::NewRecord {
 		patient,
 		category: Category::Observation,
@@ -165,9 +189,13 @@ fn new_record(
 }
 
 /// `records.create` of writer `writer`'s `n`-th record for `patient` (see [`new_record`]).
-pub fn record_call(patient: ehr_runtime::AccountId, writer: u64, n: u64) -> RuntimeCall {
-	let pallet_ehr_records::NewRecord { patient, category, cid, ciphertext_sha256, keys } =
-		new_record(patient, writer, n);
+pub fn record_call_for(patient: ehr_runtime::AccountId, writer: u64, n: u64) -> RuntimeCall {
+	record_call(new_record(patient, writer, n, false))
+}
+
+/// `records.create` of `record`.
+fn record_call(record: pallet_ehr_records::NewRecord<ehr_runtime::AccountId>) -> RuntimeCall {
+	let pallet_ehr_records::NewRecord { patient, category, cid, ciphertext_sha256, keys } = record;
 	pallet_ehr_records::Call::create { patient, category, cid, ciphertext_sha256, keys }.into()
 }
 
@@ -196,6 +224,7 @@ pub fn presign(
 	lifetime: Lifetime,
 	first_nonces: &[Nonce],
 	per_doctor: usize,
+	blobs: bool,
 ) -> Vec<Vec<Signed>> {
 	let doctors = participants.doctors.len();
 	let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(doctors).max(1);
@@ -210,9 +239,11 @@ pub fn presign(
 							let queue = (0..per_doctor)
 								.map(|n| {
 									let nonce = first_nonces[d] + n as Nonce;
+									let n = n as u64;
+									let patient = participants.patients[d].public().into();
 									let xt = signed_transaction_for(
 										&participants.doctors[d],
-										call(kind, participants, d, n as u64),
+										call_of(kind, patient, d, n, blobs),
 										nonce,
 										genesis,
 										lifetime,
@@ -223,6 +254,11 @@ pub fn presign(
 										hex: format!("0x{}", ehr_testnet::hex_encode(&xt)),
 										index: n as u32,
 										nonce,
+										blobs: if blobs {
+											records_of(kind, n).collect()
+										} else {
+											Vec::new()
+										},
 									}
 								})
 								.collect::<Vec<_>>();
@@ -253,6 +289,20 @@ pub struct SubmitLog {
 	pub refused_hashes: Vec<[u8; 32]>,
 	/// Submissions signed again after a refusal by hash (see [`Resigner`]).
 	pub resigned: u64,
+	/// Refusals as busy (`Registry::Busy`) that were waited out and submitted again.
+	pub busy_retries: u64,
+	/// Transactions accepted after at least one busy refusal, and their total wait.
+	pub deferred: u64,
+	pub deferred_wait: Duration,
+	/// For each sender that stopped at a refusal: the nonce of its first transaction the
+	/// chain did not take (the next run goes on from there).
+	pub stopped_at: HashMap<usize, Nonce>,
+	/// With `--blobs`: blobs put, their bytes, the time spent putting them, and the puts the
+	/// node refused, by reason.
+	pub blob_puts: u64,
+	pub blob_bytes: u64,
+	pub blob_put_time: Duration,
+	pub blob_put_failures: BTreeMap<String, u64>,
 	pub first_sent: Option<Instant>,
 	pub last_sent: Option<Instant>,
 }
@@ -269,19 +319,35 @@ pub enum Submission {
 	Pipelined,
 }
 
+/// How a run's transactions go out.
+pub struct Schedule {
+	/// Transactions per second offered.
+	pub rate: u32,
+	pub mode: Submission,
+	/// Most submissions awaiting the node's answer at once.
+	pub in_flight: usize,
+	/// Until when a busy refusal is waited out and the transaction submitted again; after,
+	/// it counts as refused (the end of the load window: a real client would give up or
+	/// queue it for later too).
+	pub busy_until: Instant,
+	/// With `--blobs`: each record's blob is put on the doctor's node before its
+	/// transaction goes out, and some are followed to every node.
+	pub blobs: Option<crate::blobs::Sampler>,
+}
+
 /// Submits the queues at `rate` transactions per second, interleaving doctors, each to its
 /// hospital's node, in `mode`, with at most `in_flight` requests outstanding. Returns when
-/// all are sent and answered.
+/// all are sent and answered. A sender stops at its first transaction refused for good:
+/// its later nonces could never be included, so they are counted refused, not sent.
 pub async fn submit(
 	clients: &[Arc<WsClient>],
 	participants: &Participants,
 	queues: Vec<Vec<Signed>>,
 	resigner: Arc<Resigner>,
-	rate: u32,
-	mode: Submission,
-	in_flight: usize,
+	schedule: Schedule,
 	log: Arc<Mutex<SubmitLog>>,
 ) {
+	let Schedule { rate, mode, in_flight, busy_until, blobs } = schedule;
 	let doctors = queues.len();
 	let permits = Arc::new(Semaphore::new(in_flight));
 	let start = Instant::now();
@@ -293,20 +359,35 @@ pub async fn submit(
 	for (doctor, queue) in queues.into_iter().enumerate() {
 		let client = clients[participants.node_of(doctor)].clone();
 		let (permits, log, resigner) = (permits.clone(), log.clone(), resigner.clone());
+		let blobs = blobs.clone();
 		senders.spawn(async move {
 			let mut answers = tokio::task::JoinSet::new();
 			for (k, tx) in queue.into_iter().enumerate() {
 				tokio::time::sleep_until(due(doctor, k).into()).await;
 				let permit = permits.clone().acquire_owned().await.expect("never closed");
 				{
-					let now = Instant::now();
 					let mut log = log.lock().expect("not poisoned");
+					if log.stopped_at.contains_key(&doctor) {
+						*log.refused.entry(NOT_SENT.into()).or_default() += 1;
+						continue;
+					}
+					let now = Instant::now();
 					log.sent_at.insert(tx.hash, now);
 					log.origin.insert(tx.hash, (doctor, tx.index));
 					log.first_sent = Some(log.first_sent.map_or(now, |first| first.min(now)));
 					log.last_sent = Some(log.last_sent.map_or(now, |last| last.max(now)));
 				}
-				let answer = submit_one(client.clone(), doctor, tx, resigner.clone(), log.clone());
+				if let Some(sampler) = &blobs {
+					put_blobs(&client, &resigner, doctor, &tx, sampler, &log).await;
+				}
+				let answer = submit_one(
+					client.clone(),
+					doctor,
+					tx,
+					resigner.clone(),
+					busy_until,
+					log.clone(),
+				);
 				match mode {
 					Submission::InOrder => {
 						answer.await;
@@ -327,22 +408,102 @@ pub async fn submit(
 	while senders.join_next().await.is_some() {}
 }
 
+/// Puts the blobs of `tx`'s records on the doctor's node, one after the other as a
+/// doctor's client would, and offers the first to the replication sampler.
+async fn put_blobs(
+	client: &WsClient,
+	resigner: &Resigner,
+	doctor: usize,
+	tx: &Signed,
+	sampler: &crate::blobs::Sampler,
+	log: &Mutex<SubmitLog>,
+) {
+	let started = Instant::now();
+	for (i, k) in tx.blobs.iter().enumerate() {
+		let blob = crate::blobs::blob(doctor as u64, *k);
+		let put_at = Instant::now();
+		let result =
+			crate::blobs::put(client, &resigner.doctors[doctor], resigner.genesis, &blob).await;
+		if i == 0 && result.is_ok() {
+			sampler.offer(sp_io::hashing::sha2_256(&blob), tx.hash, put_at);
+		}
+		let mut log = log.lock().expect("not poisoned");
+		match result {
+			Ok(()) => {
+				log.blob_puts += 1;
+				log.blob_bytes += blob.len() as u64;
+			}
+			Err(e) => *log.blob_put_failures.entry(reason(&e)).or_default() += 1,
+		}
+	}
+	log.lock().expect("not poisoned").blob_put_time += started.elapsed();
+}
+
+/// Refusals of the transactions a sender no longer sends after one was refused for good.
+const NOT_SENT: &str = "not sent: an earlier nonce of the sender was refused";
+
+/// The pool's refusal when the network is at capacity: `Custom error: i`, `i` the index of
+/// the registry's `Error::Busy` (see the node's `admission` module).
+fn busy_refusal() -> &'static str {
+	static BUSY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+	BUSY.get_or_init(|| {
+		use frame_support::pallet_prelude::{InvalidTransaction, TransactionValidityError};
+		let code = match pallet_ehr_registry::refusal::<ehr_runtime::Runtime>(
+			pallet_ehr_registry::Error::Busy,
+		) {
+			TransactionValidityError::Invalid(InvalidTransaction::Custom(code)) => code,
+			other => panic!("the busy refusal is no custom code: {other:?}"),
+		};
+		format!("Custom error: {code}")
+	})
+}
+
+/// The wait before submitting a busy refusal again: a slot, plus up to a second of jitter
+/// so the senders refused together come back spread out.
+fn busy_backoff(doctor: usize, attempt: u32) -> Duration {
+	let spread = (doctor as u64 * 7919 + u64::from(attempt) * 104_729) % 1000;
+	Duration::from_millis(2000 + spread)
+}
+
 /// Sends one transaction; a refusal is logged by reason. A transaction the node validated
 /// against a block it had just pruned is signed again and sent again (see [`Resigner`]),
-/// keeping its original send time.
+/// keeping its original send time. A busy refusal is waited out (see [`busy_backoff`])
+/// until `busy_until`; the transaction's latency then counts from the submission the node
+/// accepted, the wait is reported apart.
 async fn submit_one(
 	client: Arc<WsClient>,
 	doctor: usize,
 	mut tx: Signed,
 	resigner: Arc<Resigner>,
+	busy_until: Instant,
 	log: Arc<Mutex<SubmitLog>>,
 ) {
 	let mut attempt = 0;
+	let mut busy = 0;
+	let first_try = Instant::now();
 	loop {
 		let result: Result<String, _> =
 			client.request("author_submitExtrinsic", rpc_params![tx.hex.clone()]).await;
-		let Err(e) = result else { return };
-		let error = e.to_string();
+		let error = match result {
+			Ok(_) if busy > 0 => {
+				let mut log = log.lock().expect("not poisoned");
+				log.deferred += 1;
+				log.deferred_wait += first_try.elapsed();
+				return;
+			}
+			Ok(_) => return,
+			Err(e) => e.to_string(),
+		};
+		if error.contains(busy_refusal()) {
+			let wait = busy_backoff(doctor, busy);
+			if Instant::now() + wait < busy_until {
+				busy += 1;
+				log.lock().expect("not poisoned").busy_retries += 1;
+				tokio::time::sleep(wait).await;
+				log.lock().expect("not poisoned").sent_at.insert(tx.hash, Instant::now());
+				continue;
+			}
+		}
 		let pruned = error.contains("unknown Block") || error.contains("temporarily banned");
 		let mut log = log.lock().expect("not poisoned");
 		if pruned && attempt < RESIGNS {
@@ -360,7 +521,14 @@ async fn submit_one(
 		}
 		log.sent_at.remove(&tx.hash);
 		log.refused_hashes.push(tx.hash);
-		*log.refused.entry(reason(&error)).or_default() += 1;
+		let reason = if error.contains(busy_refusal()) {
+			"Registry::Busy at the end of the load window".to_string()
+		} else {
+			reason(&error)
+		};
+		*log.refused.entry(reason).or_default() += 1;
+		let stopped = log.stopped_at.entry(doctor).or_insert(tx.nonce);
+		*stopped = (*stopped).min(tx.nonce);
 		return;
 	}
 }

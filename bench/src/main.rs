@@ -15,6 +15,7 @@
 // gives them; a struct for each would only be unpacked again.
 #![allow(clippy::too_many_arguments)]
 
+mod blobs;
 mod chain;
 mod flood;
 mod follow;
@@ -52,9 +53,10 @@ struct Args {
 	/// Hospital validators to start (1 to 4).
 	#[arg(long, default_value_t = 4)]
 	validators: usize,
-	/// Transactions per second to offer.
-	#[arg(long, default_value_t = 500)]
-	rate: u32,
+	/// Transactions per second to offer; a list gives each load of `--loads` its own rate,
+	/// in order, the last repeated (`--loads records,batch --rate 180,31`).
+	#[arg(long, value_delimiter = ',', default_value = "500")]
+	rate: Vec<u32>,
 	/// Seconds of load per run.
 	#[arg(long, default_value_t = 60)]
 	duration: u64,
@@ -97,9 +99,24 @@ struct Args {
 	/// its budget.
 	#[arg(long)]
 	flood: bool,
+	/// Put each record's encrypted blob (median 8 KiB, p95 256 KiB) on the doctor's node
+	/// before its anchor, and follow a sample until every node holds it (replication lag).
+	/// The nodes get staging room for a load many times a real doctor's
+	/// (`--blob-staging-mib`, `--blob-staging-per-author-mib` 4096 unless given).
+	#[arg(long)]
+	blobs: bool,
 	/// An extra argument for every node (repeat for more), e.g. `--node-arg=--pool-limit=20000`.
 	#[arg(long = "node-arg", allow_hyphen_values = true)]
 	node_args: Vec<String>,
+}
+
+impl Args {
+	/// The rate of `kind`'s load: its place in `--loads` picks it from `--rate`.
+	fn rate_of(&self, kind: LoadKind) -> u32 {
+		let place = self.loads.iter().position(|k| *k == kind).unwrap_or(0);
+		let last = self.rate.last().copied().unwrap_or(500);
+		self.rate.get(place).copied().unwrap_or(last)
+	}
 }
 
 #[derive(serde::Serialize)]
@@ -243,11 +260,13 @@ async fn run(
 	flooded: bool,
 ) -> Result<(RunReport, Option<flood::FloodReport>), String> {
 	let rpc = network.nodes[0].rpc();
-	let per_doctor = (u64::from(args.rate) * args.duration).div_ceil(args.senders as u64) as usize;
+	let rate = args.rate_of(kind);
+	let per_doctor = (u64::from(rate) * args.duration).div_ceil(args.senders as u64) as usize;
 	let signing = Instant::now();
 	let lifetime = mortal(&rpc)?;
-	let queues = load::presign(kind, participants, genesis, lifetime, nonces, per_doctor);
-	let resigner = Arc::new(load::Resigner::new(kind, participants, genesis, lifetime));
+	let queues =
+		load::presign(kind, participants, genesis, lifetime, nonces, per_doctor, args.blobs);
+	let resigner = Arc::new(load::Resigner::new(kind, participants, genesis, lifetime, args.blobs));
 	// The next run goes on from here, whatever this one's fate on chain: reusing a nonce
 	// still waiting in a pool would make the two runs' transactions replace each other.
 	for nonce in nonces.iter_mut() {
@@ -257,9 +276,12 @@ async fn run(
 	eprintln!(
 		"[ehr-bench] {kind:?}: {offered} transactions signed in {:.1} s; submitting at {} tx/s",
 		signing.elapsed().as_secs_f64(),
-		args.rate
+		rate
 	);
 
+	let cpu_before = nodes_cpu_seconds(network);
+	let timings_before = block_timings(network);
+	let reorgs_before: u64 = network.nodes.iter().map(|node| node.reorgs()).sum();
 	let log = Arc::new(Mutex::new(load::SubmitLog::default()));
 	let finality = Arc::new(Mutex::new(follow::Finality::default()));
 	let submitted = Arc::new(AtomicBool::new(false));
@@ -283,6 +305,17 @@ async fn run(
 		},
 		deadline,
 	));
+	let replication_done = Arc::new(AtomicBool::new(false));
+	let (sampler, replication) = if args.blobs {
+		let (sampler, task) = blobs::follow_replication(
+			clients.to_vec(),
+			replication_done.clone(),
+			Duration::from_secs(args.drain),
+		);
+		(Some(sampler), Some(task))
+	} else {
+		(None, None)
+	};
 	let stop_flood = Arc::new(AtomicBool::new(false));
 	let flooder = match (&participants.flooder, flooded) {
 		(Some((doctor, patient)), true) => {
@@ -297,9 +330,13 @@ async fn run(
 		participants,
 		queues,
 		resigner,
-		args.rate,
-		args.submission,
-		args.in_flight,
+		load::Schedule {
+			rate,
+			mode: args.submission,
+			in_flight: args.in_flight,
+			busy_until: start + Duration::from_secs(args.duration),
+			blobs: sampler,
+		},
 		log.clone(),
 	)
 	.await;
@@ -310,24 +347,96 @@ async fn run(
 		start.elapsed().as_secs_f64()
 	);
 	follower.await.map_err(|e| e.to_string())??;
+	let cpu_seconds = nodes_cpu_seconds(network) - cpu_before;
+	let timings = block_timings(network).since(&timings_before);
+	replication_done.store(true, Ordering::Relaxed);
+	let samples = match replication {
+		Some(task) => task.await.map_err(|e| e.to_string())?,
+		None => Vec::new(),
+	};
+	let reorgs = network.nodes.iter().map(|node| node.reorgs()).sum::<u64>() - reorgs_before;
 	let flood = match flooder {
 		Some(thread) => Some(thread.join().map_err(|_| "the flooder panicked".to_string())??),
 		None => None,
 	};
 
 	let log = log.lock().expect("not poisoned");
+	// A sender that stopped at a refusal sent none of its later nonces: its next run starts
+	// at the first the chain did not take.
+	for (doctor, nonce) in &log.stopped_at {
+		nonces[*doctor] = *nonce;
+	}
 	let finality = finality.lock().expect("not poisoned");
-	let report = report::summarize(
+	let mut report = report::summarize(
 		kind,
 		args.validators,
 		args.senders,
-		args.rate,
+		rate,
 		args.duration,
 		offered,
 		&log,
 		&finality,
 	);
+	report.node_cpu_s = cpu_seconds;
+	report.node_cpu_s_per_1000_records =
+		cpu_seconds * 1000.0 / (report.finalized * report.records_per_transaction).max(1) as f64;
+	report.reorgs = reorgs;
+	report.mean_block_build_s = timings.mean_build();
+	report.mean_block_import_s = timings.mean_import();
+	if args.blobs {
+		report.blobs = Some(report::blob_figures(&log, &finality, &samples));
+	}
 	Ok((report, flood))
+}
+
+/// Sums and counts of the nodes' block construction (`substrate_proposer_block_constructed`)
+/// and import (`substrate_block_verification_and_import_time`) histograms.
+#[derive(Default)]
+struct BlockTimings {
+	build: (f64, f64),
+	import: (f64, f64),
+}
+
+impl BlockTimings {
+	fn since(self, before: &Self) -> Self {
+		Self {
+			build: (self.build.0 - before.build.0, self.build.1 - before.build.1),
+			import: (self.import.0 - before.import.0, self.import.1 - before.import.1),
+		}
+	}
+
+	fn mean_build(&self) -> f64 {
+		if self.build.1 > 0.0 {
+			self.build.0 / self.build.1
+		} else {
+			f64::NAN
+		}
+	}
+
+	fn mean_import(&self) -> f64 {
+		if self.import.1 > 0.0 {
+			self.import.0 / self.import.1
+		} else {
+			f64::NAN
+		}
+	}
+}
+
+fn block_timings(network: &Network) -> BlockTimings {
+	let mut timings = BlockTimings::default();
+	for node in &network.nodes {
+		let metric = |name: &str| node.metric(name, &[]).ok().flatten().unwrap_or(0.0);
+		timings.build.0 += metric("substrate_proposer_block_constructed_sum");
+		timings.build.1 += metric("substrate_proposer_block_constructed_count");
+		timings.import.0 += metric("substrate_block_verification_and_import_time_sum");
+		timings.import.1 += metric("substrate_block_verification_and_import_time_count");
+	}
+	timings
+}
+
+/// CPU seconds all the network's nodes have used so far.
+fn nodes_cpu_seconds(network: &Network) -> f64 {
+	network.nodes.iter().filter_map(|node| node.cpu_seconds()).sum()
 }
 
 /// The local consortium a run goes to: the nodes, a WebSocket client of each, and the
@@ -344,7 +453,12 @@ impl Consortium {
 	async fn start(args: &Args, participants: &Participants) -> Result<Self, String> {
 		let spec = std::env::temp_dir().join(format!("ehr-bench-{}.json", std::process::id()));
 		chain::write_spec(&args.node, participants, args.stored_anchors, &spec)?;
-		let node_args: Vec<&str> = args.node_args.iter().map(String::as_str).collect();
+		let mut node_args: Vec<&str> = args.node_args.iter().map(String::as_str).collect();
+		for flag in ["--blob-staging-mib", "--blob-staging-per-author-mib"] {
+			if args.blobs && !args.node_args.iter().any(|arg| arg.starts_with(flag)) {
+				node_args.extend([flag, "4096"]);
+			}
+		}
 		// A node builds its genesis state before it answers: allow for the stored anchors
 		// (measured: well under a millisecond each).
 		let start_timeout = Duration::from_secs(60 + u64::from(args.stored_anchors) / 1000);
@@ -407,7 +521,7 @@ async fn bench(args: Args) -> Result<(), String> {
 	if !(1..=HOSPITALS.len()).contains(&args.validators) {
 		return Err(format!("--validators must be 1 to {}", HOSPITALS.len()));
 	}
-	if args.senders == 0 || args.rate == 0 || args.duration == 0 {
+	if args.senders == 0 || args.rate.contains(&0) || args.duration == 0 {
 		return Err("--senders, --rate and --duration must be positive".into());
 	}
 	let participants = Participants::new(args.senders, args.validators, args.flood);

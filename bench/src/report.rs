@@ -2,6 +2,7 @@
 //! The figures of a run, printed and written as JSON.
 
 use crate::{
+	blobs::Sample,
 	follow::{Finality, FinalizedBlock},
 	load::{LoadKind, SubmitLog},
 };
@@ -28,6 +29,11 @@ pub struct RunReport {
 	/// Submissions the node refused by hash ("unknown Block", "temporarily banned") and
 	/// the load generator signed again, as a careful client does.
 	pub resigned: u64,
+	/// Busy refusals (`Registry::Busy`) waited out and submitted again.
+	pub busy_retries: u64,
+	/// Transactions accepted after one or more busy refusals, and their mean wait.
+	pub deferred: u64,
+	pub deferred_mean_wait_s: f64,
 	pub finalized: u64,
 	/// Accepted by a node but not finalized when the run ended: lost writes.
 	pub accepted_not_finalized: u64,
@@ -52,6 +58,19 @@ pub struct RunReport {
 	pub records_per_transaction: u64,
 	/// Finalized records per second (`finalized_rate` times the records per transaction).
 	pub finalized_records_rate: f64,
+	/// CPU seconds the nodes used from the start of the load to its last finality, and per
+	/// 1,000 finalized records.
+	pub node_cpu_s: f64,
+	pub node_cpu_s_per_1000_records: f64,
+	/// Times a node switched its best chain to another fork during the run (summed over
+	/// the nodes, from their logs).
+	pub reorgs: u64,
+	/// Mean seconds a node took to build a block it authored, and to verify and import
+	/// one (the nodes' own histograms, over the run).
+	pub mean_block_build_s: f64,
+	pub mean_block_import_s: f64,
+	/// With `--blobs`: the blobs put and their replication.
+	pub blobs: Option<BlobFigures>,
 	pub block_trace: Vec<FinalizedBlock>,
 }
 
@@ -124,6 +143,9 @@ pub fn summarize(
 		refused,
 		refused_by_reason: log.refused.clone(),
 		resigned: log.resigned,
+		busy_retries: log.busy_retries,
+		deferred: log.deferred,
+		deferred_mean_wait_s: rate(log.deferred_wait.as_secs_f64(), log.deferred as f64),
 		finalized,
 		accepted_not_finalized: accepted.saturating_sub(finalized),
 		lost_by_sender,
@@ -143,7 +165,70 @@ pub fn summarize(
 		records_per_transaction: load.records_per_transaction(),
 		finalized_records_rate: rate(finalized as f64, span)
 			* load.records_per_transaction() as f64,
+		node_cpu_s: 0.0,
+		node_cpu_s_per_1000_records: 0.0,
+		reorgs: 0,
+		mean_block_build_s: f64::NAN,
+		mean_block_import_s: f64::NAN,
+		blobs: None,
 		block_trace: finality.blocks.clone(),
+	}
+}
+
+/// The blobs of a `--blobs` run.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct BlobFigures {
+	pub puts: u64,
+	pub bytes: u64,
+	pub mean_bytes: f64,
+	/// Mean time to put one blob (the node's answer included).
+	pub mean_put_ms: f64,
+	pub put_refusals: BTreeMap<String, u64>,
+	/// Followed blobs (about one a second), and those not on every node when the run
+	/// ended.
+	pub followed: u64,
+	pub not_everywhere: u64,
+	/// Put on the author's node → stored on every node.
+	pub put_to_everywhere_p50_s: f64,
+	pub put_to_everywhere_p95_s: f64,
+	pub put_to_everywhere_max_s: f64,
+	/// Anchor finalized → blob stored on every node: the replication lag proper.
+	pub replication_lag_p50_s: f64,
+	pub replication_lag_p95_s: f64,
+	pub replication_lag_max_s: f64,
+}
+
+/// The figures of a run's blobs, from its log, the finality of its transactions and the
+/// followed samples.
+pub fn blob_figures(log: &SubmitLog, finality: &Finality, samples: &[Sample]) -> BlobFigures {
+	let mut put_to_everywhere: Vec<Duration> = samples
+		.iter()
+		.filter_map(|s| Some(s.everywhere_at?.saturating_duration_since(s.put_at)))
+		.collect();
+	put_to_everywhere.sort();
+	let mut lag: Vec<Duration> = samples
+		.iter()
+		.filter_map(|s| {
+			let finalized = finality.finalized_at.get(&s.transaction)?;
+			Some(s.everywhere_at?.saturating_duration_since(*finalized))
+		})
+		.collect();
+	lag.sort();
+	let per = |total: f64, count: u64| if count > 0 { total / count as f64 } else { 0.0 };
+	BlobFigures {
+		puts: log.blob_puts,
+		bytes: log.blob_bytes,
+		mean_bytes: per(log.blob_bytes as f64, log.blob_puts),
+		mean_put_ms: per(log.blob_put_time.as_secs_f64() * 1000.0, log.blob_puts),
+		put_refusals: log.blob_put_failures.clone(),
+		followed: samples.len() as u64,
+		not_everywhere: samples.iter().filter(|s| s.everywhere_at.is_none()).count() as u64,
+		put_to_everywhere_p50_s: percentile(&put_to_everywhere, 50.0),
+		put_to_everywhere_p95_s: percentile(&put_to_everywhere, 95.0),
+		put_to_everywhere_max_s: put_to_everywhere.last().map_or(f64::NAN, Duration::as_secs_f64),
+		replication_lag_p50_s: percentile(&lag, 50.0),
+		replication_lag_p95_s: percentile(&lag, 95.0),
+		replication_lag_max_s: lag.last().map_or(f64::NAN, Duration::as_secs_f64),
 	}
 }
 
@@ -161,6 +246,13 @@ impl RunReport {
 			"accepted     {}   refused {} {:?}   signed again {}",
 			self.accepted, self.refused, self.refused_by_reason, self.resigned
 		);
+		if self.busy_retries > 0 {
+			println!(
+				"busy         {} refusals waited out; {} writes accepted after waiting {:.1} s on \
+				 average (latency counts from the accepted submission)",
+				self.busy_retries, self.deferred, self.deferred_mean_wait_s
+			);
+		}
 		println!(
 			"finalized    {}   accepted but never finalized {}",
 			self.finalized, self.accepted_not_finalized
@@ -191,5 +283,35 @@ impl RunReport {
 			"blocks       {} with writes, largest {} writes, mean {:.1}",
 			self.blocks, self.largest_block_writes, self.mean_block_writes
 		);
+		println!(
+			"cost         nodes' CPU {:.0} s, {:.1} s per 1,000 finalized records; {} reorgs; \
+			 a block built in {:.3} s, imported in {:.3} s on average",
+			self.node_cpu_s,
+			self.node_cpu_s_per_1000_records,
+			self.reorgs,
+			self.mean_block_build_s,
+			self.mean_block_import_s
+		);
+		if let Some(blobs) = &self.blobs {
+			println!(
+				"blobs        {} put ({:.1} MiB, mean {:.1} KiB, {:.1} ms a put), refused {:?}",
+				blobs.puts,
+				blobs.bytes as f64 / 1048576.0,
+				blobs.mean_bytes / 1024.0,
+				blobs.mean_put_ms,
+				blobs.put_refusals
+			);
+			println!(
+				"replication  {} followed, {} not on every node at the end; finalized→every \
+				 node p50 {:.2} s p95 {:.2} s max {:.2} s; put→every node p50 {:.2} s p95 {:.2} s",
+				blobs.followed,
+				blobs.not_everywhere,
+				blobs.replication_lag_p50_s,
+				blobs.replication_lag_p95_s,
+				blobs.replication_lag_max_s,
+				blobs.put_to_everywhere_p50_s,
+				blobs.put_to_everywhere_p95_s
+			);
+		}
 	}
 }

@@ -63,6 +63,8 @@ pub enum Progress {
 	InBlock { block: Hash },
 	/// It is in a finalized block.
 	Finalized { block: Hash },
+	/// The network was at capacity (`Registry::Busy`): submitted again after `retry_in`.
+	Busy { retry_in: std::time::Duration },
 }
 
 /// An event of an included transaction: pallet, event name, and its SCALE-encoded fields.
@@ -211,17 +213,30 @@ impl Chain {
 		let nonce = self.legacy.system_account_next_index(&account).await?;
 		// Mortal: a transaction the chain did not take within its period can never be
 		// included later (e.g. replayed by whoever saw it).
-		let params = DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new()
-			.nonce(nonce)
-			.mortal(MORTAL_PERIOD)
-			.build();
-		let at = self.api.at_current_block().await.map_err(|e| Error::Chain(e.to_string()))?;
-		let metadata = at.metadata();
-		let mut transactions = at.transactions();
-		let mut watch = transactions
-			.sign_and_submit_then_watch(&call, &IdentitySigner(who), params)
-			.await
-			.map_err(|e| Error::Refused(name_refusal(&metadata, e.to_string())))?;
+		let mut busy = 0;
+		let (metadata, mut watch) = loop {
+			let params = DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new()
+				.nonce(nonce)
+				.mortal(MORTAL_PERIOD)
+				.build();
+			let at = self.api.at_current_block().await.map_err(|e| Error::Chain(e.to_string()))?;
+			let metadata = at.metadata();
+			let mut transactions = at.transactions();
+			match transactions.sign_and_submit_then_watch(&call, &IdentitySigner(who), params).await
+			{
+				Ok(watch) => break (metadata, watch),
+				Err(e) => {
+					let refusal = name_refusal(&metadata, e.to_string());
+					if !refusal.contains(BUSY) || busy == BUSY_RETRIES {
+						return Err(Error::Refused(refusal));
+					}
+					let retry_in = busy_backoff(busy);
+					busy += 1;
+					progress(Progress::Busy { retry_in });
+					tokio::time::sleep(retry_in).await;
+				}
+			}
+		};
 		progress(Progress::Submitted { transaction: Hash::from(watch.extrinsic_hash().0) });
 		while let Some(status) = watch.next().await {
 			match status.map_err(|e| Error::Chain(e.to_string()))? {
@@ -294,6 +309,22 @@ fn dispatch_error(error: TransactionEventsError) -> Error {
 		}
 		other => Error::Chain(other.to_string()),
 	}
+}
+
+/// How a node names its refusal when the network is at capacity (see `Registry::Busy`).
+const BUSY: &str = "Registry::Busy";
+/// Times a submission refused as busy is made again before the refusal is the answer
+/// (about a minute of waiting in all).
+const BUSY_RETRIES: u32 = 8;
+
+/// The wait before the `attempt`-th resubmission of a busy refusal: one 2-second slot,
+/// growing by half each time up to 12 s, plus up to a slot of jitter so that the clients a
+/// node refused together do not all come back together.
+fn busy_backoff(attempt: u32) -> std::time::Duration {
+	use rand_core::RngCore;
+	let base_ms = (2000.0 * 1.5f64.powi(attempt as i32)).min(12_000.0);
+	let jitter_ms = rand_core::OsRng.next_u32() % 2000;
+	std::time::Duration::from_millis(base_ms as u64 + u64::from(jitter_ms))
 }
 
 /// Blocks a transaction stays valid from the block it was signed at: about two minutes.

@@ -21,6 +21,9 @@ pub struct Cli {
 
 	#[clap(flatten)]
 	pub custody: crate::custody::CustodyParams,
+
+	#[clap(flatten)]
+	pub admission: crate::admission::AdmissionParams,
 }
 
 /// The subcommands every Substrate node offers, plus benchmarks.

@@ -131,6 +131,11 @@ pub fn run() -> sc_cli::Result<()> {
 				finality: cli.finality.clone(),
 				blobs: cli.blobs.clone(),
 				custody: cli.custody.clone(),
+				admission: cli.admission.clone(),
+				pool_limits: crate::admission::PoolLimits {
+					count: cli.run.pool_config.pool_limit,
+					bytes: cli.run.pool_config.pool_kbytes.saturating_mul(1024),
+				},
 			};
 			runner
 				.run_node_until_exit(|config| async move {

@@ -8,6 +8,7 @@
 // bytes) as the node template does; boxing them everywhere would buy nothing.
 #![allow(clippy::result_large_err)]
 
+mod admission;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod blobs;

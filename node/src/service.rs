@@ -4,6 +4,7 @@
 //! blob store is started by `blobs::start`.
 
 use crate::{
+	admission::{Admission, AdmissionParams, AdmissionPool, PoolLimits},
 	blobs::{self, BlobParams},
 	client::Service,
 	consensus,
@@ -97,6 +98,9 @@ pub struct NodeParams {
 	pub finality: consensus::FinalityParams,
 	pub blobs: BlobParams,
 	pub custody: CustodyParams,
+	pub admission: AdmissionParams,
+	/// The pool's limits as configured (`--pool-limit`, `--pool-kbytes`).
+	pub pool_limits: PoolLimits,
 }
 
 /// Builds and starts a full node: networking, RPC, and — on a validator — Aura authoring
@@ -117,7 +121,14 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 		});
 	config.network.default_peers_set.non_reserved_mode =
 		sc_network::config::NonReservedPeerMode::Deny;
-	let NodeParams { recovery, finality, blobs: blob_params, custody: custody_params } = params;
+	let NodeParams {
+		recovery,
+		finality,
+		blobs: blob_params,
+		custody: custody_params,
+		admission,
+		pool_limits,
+	} = params;
 	let recovery_metrics = config
 		.prometheus_registry()
 		.map(RecoveryMetrics::register)
@@ -295,9 +306,16 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 	let enable_grandpa = !config.disable_grandpa;
 	let prometheus_registry = config.prometheus_registry().cloned();
 
+	// What RPC clients submit passes the admission check; blocks, gossip and the node's
+	// own transactions use the pool directly.
+	let rpc_pool = Arc::new(AdmissionPool::new(
+		transaction_pool.clone(),
+		client.clone(),
+		Arc::new(Admission::new(&admission, pool_limits, prometheus_registry.as_ref())),
+	));
 	let rpc_builder = {
 		let client = client.clone();
-		let pool = transaction_pool.clone();
+		let pool = rpc_pool.clone();
 		Box::new(move |_| {
 			crate::rpc::create_full(crate::rpc::FullDeps {
 				client: client.clone(),
@@ -315,7 +333,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, Hash>>(
 		client: client.clone(),
 		keystore: keystore_container.keystore(),
 		task_manager: &mut task_manager,
-		transaction_pool: transaction_pool.clone(),
+		transaction_pool: rpc_pool,
 		rpc_builder,
 		backend,
 		system_rpc_tx,

@@ -19,12 +19,18 @@ const NODE: &str = env!("CARGO_BIN_EXE_ehr-node");
 const CALL_NOT_FOR_ROLE: u8 = 35;
 const QUOTA_EXHAUSTED: u8 = 37;
 const STALE_PROOF_OF_WORK: u8 = 33;
+const BUSY: u8 = 38;
 
 /// A patient's budget per minute (`EhrPolicy`).
 const PATIENT_TRANSACTIONS: u32 = 60;
 
 fn dev_node(label: &str) -> (Network, RpcClient, H256) {
-	let network = Network::start(Path::new(NODE), label, "dev", &["alice"], &[]).expect("dev node");
+	dev_node_with(label, &[])
+}
+
+fn dev_node_with(label: &str, args: &[&str]) -> (Network, RpcClient, H256) {
+	let network =
+		Network::start(Path::new(NODE), label, "dev", &["alice"], args).expect("dev node");
 	network.wait_all_finalized(1, Duration::from_secs(60)).expect("dev node finalizes");
 	let rpc = network.nodes[0].rpc();
 	let genesis = H256(rpc.genesis_hash().expect("genesis"));
@@ -81,6 +87,50 @@ fn a_patient_cannot_flood_the_pool_beyond_its_budget() {
 	let (_, head) = rpc.finalized_head().expect("head");
 	let taken = rpc.account_nonce(charlie_id.as_ref(), Some(&head)).expect("nonce");
 	assert!(taken <= PATIENT_TRANSACTIONS, "the chain took {taken} of the flooder's writes");
+}
+
+#[test]
+fn a_node_at_capacity_refuses_with_busy_and_loses_nothing_it_accepted() {
+	// A pool of 40 lets the admission check hold at most 20 (half the pool, so nothing
+	// admitted is ever evicted), well under what a dev block carries: a quick burst of
+	// valid transactions finds the node busy.
+	let (network, rpc, genesis) = dev_node_with("abuse-busy", &["--pool-limit", "40"]);
+	let charlie = Charlie.pair();
+	let mut admitted = 0;
+	let mut busy = None;
+	for nonce in 0..PATIENT_TRANSACTIONS {
+		let tx = signed_transaction(&charlie, profile_update(nonce), nonce, genesis);
+		match rpc.submit_extrinsic(&tx.encode()) {
+			Ok(_) => admitted += 1,
+			Err(e) => {
+				assert_eq!(refusal(Err(e)), BUSY, "transaction {nonce} refused otherwise");
+				// A careful client stops here: a later nonce could never be included.
+				busy = Some(nonce);
+				break;
+			}
+		}
+	}
+	let busy = busy.expect("the node took a burst of 60 with room for 20");
+	assert!(admitted >= 20, "the node refused before its backlog was full ({admitted})");
+	assert_eq!(busy, admitted, "the refusal is the first one past the admitted ones");
+	assert!(
+		network.nodes[0].metric("ehr_pool_busy_refusals_total", &[]).expect("metrics") >= Some(1.0),
+		"the refusal is counted for the operator"
+	);
+	// Every admitted transaction is finalized; then the refused one, sent again, is too.
+	let charlie_id: AccountId = Charlie.to_account_id();
+	let deadline = std::time::Instant::now() + Duration::from_secs(60);
+	loop {
+		let (_, head) = rpc.finalized_head().expect("head");
+		if rpc.account_nonce(charlie_id.as_ref(), Some(&head)).expect("nonce") == admitted {
+			break;
+		}
+		assert!(std::time::Instant::now() < deadline, "admitted transactions not finalized");
+		std::thread::sleep(Duration::from_millis(500));
+	}
+	let again = signed_transaction(&charlie, profile_update(busy), busy, genesis);
+	rpc.submit_and_wait_finalized(&again.encode(), Duration::from_secs(60))
+		.expect("the busy refusal, retried once the backlog cleared, is finalized");
 }
 
 #[test]

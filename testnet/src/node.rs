@@ -263,6 +263,29 @@ impl Node {
 		&self.config.base_path
 	}
 
+	/// CPU time (user and system, seconds) the node's process has used so far; `None`
+	/// when it is not running.
+	pub fn cpu_seconds(&self) -> Option<f64> {
+		let pid = self.child.as_ref()?.id();
+		let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+		// stat(5): utime and stime are fields 14 and 15; the command name (field 2) is in
+		// parentheses and may hold spaces, so count from its closing one (field 3 on).
+		let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+		let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+		// SAFETY: sysconf only reads a constant of the system.
+		#[allow(unsafe_code)]
+		let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+		(per_second > 0).then(|| ticks / per_second as f64)
+	}
+
+	/// How many times the node's log says it switched its best chain to another fork
+	/// (Substrate's "Reorg on #..." lines) so far.
+	pub fn reorgs(&self) -> u64 {
+		std::fs::read(&self.log_path)
+			.map(|log| String::from_utf8_lossy(&log).matches("Reorg on #").count() as u64)
+			.unwrap_or(0)
+	}
+
 	pub fn is_running(&self) -> bool {
 		self.child.as_ref().is_some()
 	}

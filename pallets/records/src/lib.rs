@@ -197,7 +197,8 @@ pub mod pallet {
 	pub type PatientRecordCount<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
 
-	/// The latest version of each record, by root.
+	/// The latest version of each amended record, by root (a record never amended has no
+	/// entry: its first version is its latest, see `Pallet::latest_version`).
 	#[pallet::storage]
 	pub type LatestVersion<T: Config> = StorageMap<_, Twox64Concat, RecordId, RecordId>;
 
@@ -433,6 +434,10 @@ pub mod pallet {
 		/// Anchor new records, as their author: each as by `create`, on its own. A refused
 		/// record is reported (`BatchRecordRefused`, with its index) and the others stand;
 		/// only a caller who is no active doctor, or an empty batch, fails the call.
+		///
+		/// Charged as if every record were of another patient; the part of that a patient's
+		/// second and later records do not cost (their record count and audit length are
+		/// read and written once) is refunded.
 		#[pallet::call_index(9)]
 		#[pallet::weight(T::WeightInfo::create_batch(
 			records.len() as u32,
@@ -441,9 +446,15 @@ pub mod pallet {
 		pub fn create_batch(
 			origin: OriginFor<T>,
 			records: BoundedVec<NewRecord<T::AccountId>, T::MaxBatchRecords>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let author = ensure_signed(origin)?;
-			Self::do_create_batch(author, records.into_inner())
+			let charged = T::WeightInfo::create_batch(
+				records.len() as u32,
+				Self::most_escrow_shares(&records),
+			);
+			let actual = Self::batch_weight(charged, &records);
+			Self::do_create_batch(author, records.into_inner())?;
+			Ok(Some(actual).into())
 		}
 
 		/// Anchor a new version of the record `previous` (its latest, confirmed version), as

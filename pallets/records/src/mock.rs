@@ -32,6 +32,8 @@ frame_support::construct_runtime!(
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
 	type Block = Block;
+	// Storage has a cost here, so that refunds in storage weight show.
+	type DbWeight = frame_support::weights::constants::RocksDbWeight;
 }
 
 impl pallet_timestamp::Config for Test {

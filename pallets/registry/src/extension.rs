@@ -54,8 +54,9 @@ impl<T> core::fmt::Debug for CheckMembership<T> {
 	}
 }
 
-/// The pool refusal for a registry error: its index in the pallet's `Error` enum.
-pub(crate) fn refusal<T: Config>(error: Error<T>) -> TransactionValidityError {
+/// The pool refusal for a registry error: its index in the pallet's `Error` enum. Public
+/// for the node, which refuses with [`Error::Busy`] when the network is at capacity.
+pub fn refusal<T: Config>(error: Error<T>) -> TransactionValidityError {
 	let code = match DispatchError::from(error) {
 		DispatchError::Module(module) => module.error[0],
 		_ => 0,

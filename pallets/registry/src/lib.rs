@@ -56,7 +56,9 @@
 //!
 //! [`CheckMembership`] refuses with `InvalidTransaction::Custom(code)`, where `code` is the
 //! index of the matching [`Error`] variant in this pallet's metadata (e.g. `NotMember`),
-//! so Polkadot.js and integrators can name the reason without custom types.
+//! so Polkadot.js and integrators can name the reason without custom types. A node at
+//! capacity refuses new submissions the same way, with [`Error::Busy`] (the node's
+//! admission check, not the runtime's): retry after a slot.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -86,7 +88,7 @@ mod tests;
 
 #[cfg(feature = "runtime-benchmarks")]
 pub use benchmark_helper::*;
-pub use extension::CheckMembership;
+pub use extension::{refusal, CheckMembership};
 pub use origins::EnsureApplicant;
 pub use pallet::*;
 pub use quota::{CheckNonceWithinQuota, Quota, TransactionPolicy, Usage};
@@ -428,6 +430,9 @@ pub mod pallet {
 		/// The signer's budget of transactions or bytes for this quota window is spent, or
 		/// the pool already holds as many of its transactions as the budget allows.
 		QuotaExhausted,
+		/// The network holds as many transactions as it can carry in the next few blocks (a
+		/// node refuses at submission, before validation): retry after a slot or two.
+		Busy,
 	}
 
 	#[pallet::hooks]

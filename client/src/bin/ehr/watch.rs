@@ -94,6 +94,14 @@ impl Watch {
 				}
 				self.waiting_for("the node's answers after the transaction");
 			}
+			Progress::Busy { retry_in } => {
+				// Waiting out a busy network does not count against `--timeout`.
+				self.since.set(Instant::now() + retry_in);
+				self.note(&format!(
+					"  the network is at capacity (Registry::Busy): submitting again in {:.1} s",
+					retry_in.as_secs_f64()
+				));
+			}
 		}
 	}
 

@@ -190,3 +190,26 @@ fn new_record_unchecked(seed: u8) -> NewRecord<u64> {
 		},
 	}
 }
+
+#[test]
+fn a_patients_later_records_in_a_batch_are_refunded_the_counts_they_share() {
+	use crate::WeightInfo;
+	use frame_support::traits::Get;
+	use frame_support::weights::{RuntimeDbWeight, Weight};
+	new_test_ext(|| {
+		let per_repeat = <<Test as frame_system::Config>::DbWeight as Get<RuntimeDbWeight>>::get()
+			.reads_writes(2, 2);
+		assert!(per_repeat.ref_time() > 0);
+		// Three records of one patient: two of them share the first one's counts.
+		let same: Vec<_> =
+			(0..3).map(|i| new_record(PATIENT, format!("same {i}").as_bytes())).collect();
+		let charged = <() as WeightInfo>::create_batch(3, 0);
+		let post = Records::create_batch(signed(DOCTOR), batch(same)).expect("created");
+		assert_eq!(post.actual_weight, Some(charged.saturating_sub(per_repeat.saturating_mul(2))));
+		// One record each of two patients: the worst case, nothing refunded.
+		let two = vec![new_record(PATIENT, b"first"), new_record(OTHER_PATIENT, b"second")];
+		let charged: Weight = <() as WeightInfo>::create_batch(2, 0);
+		let post = Records::create_batch(signed(DOCTOR), batch(two)).expect("dispatched");
+		assert_eq!(post.actual_weight, Some(charged));
+	});
+}

@@ -36,7 +36,9 @@ fn a_doctor_with_a_treating_relationship_anchors_a_record() {
 			WrappedKeys::<Test>::get(0, HOSPITAL).map(|k| k.to_vec()),
 			Some(wrapped(HOSPITAL))
 		);
-		assert_eq!(LatestVersion::<Test>::get(0), Some(0));
+		// A first version is its record's latest without a `LatestVersion` entry.
+		assert_eq!(LatestVersion::<Test>::get(0), None);
+		assert_eq!(Records::latest_version(0), 0);
 		assert_eq!(
 			last_event(),
 			Event::RecordCreated {
@@ -230,6 +232,7 @@ fn the_author_amends_a_confirmed_record_with_a_linked_version() {
 		// The first version is untouched.
 		assert_eq!(Anchors::<Test>::get(first).map(|a| a.status), Some(RecordStatus::Confirmed));
 		assert_eq!(LatestVersion::<Test>::get(first), Some(first + 1));
+		assert_eq!(Records::latest_version(first), first + 1);
 		assert_eq!(
 			last_event(),
 			Event::RecordAmended {
