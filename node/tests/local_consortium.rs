@@ -185,7 +185,7 @@ fn four_hospitals_finalize_are_watched_and_survive_one_loss() {
 	.expect("targets up");
 	let rule_groups = prometheus.api("rules").expect("rules");
 	let loaded = rule_groups["groups"][0]["rules"].as_array().map_or(0, Vec::len);
-	assert_eq!(loaded, 11, "Prometheus loaded the deployed rules: {rule_groups}");
+	assert_eq!(loaded, 12, "Prometheus loaded the deployed rules: {rule_groups}");
 	assert!(prometheus.firing("EhrNodeDown").expect("alerts").is_empty());
 
 	// One hospital goes away: three of four still make a GRANDPA supermajority.
