@@ -17,6 +17,7 @@
 
 mod blobs;
 mod chain;
+mod cost;
 mod flood;
 mod follow;
 mod load;
@@ -279,9 +280,9 @@ async fn run(
 		rate
 	);
 
-	let cpu_before = nodes_cpu_seconds(network);
-	let timings_before = block_timings(network);
-	let reorgs_before: u64 = network.nodes.iter().map(|node| node.reorgs()).sum();
+	let cpu_before = cost::nodes_cpu_seconds(network);
+	let timings_before = cost::block_timings(network);
+	let reorgs_before = cost::reorgs(network);
 	let log = Arc::new(Mutex::new(load::SubmitLog::default()));
 	let finality = Arc::new(Mutex::new(follow::Finality::default()));
 	let submitted = Arc::new(AtomicBool::new(false));
@@ -347,14 +348,14 @@ async fn run(
 		start.elapsed().as_secs_f64()
 	);
 	follower.await.map_err(|e| e.to_string())??;
-	let cpu_seconds = nodes_cpu_seconds(network) - cpu_before;
-	let timings = block_timings(network).since(&timings_before);
+	let cpu_seconds = cost::nodes_cpu_seconds(network) - cpu_before;
+	let timings = cost::block_timings(network).since(&timings_before);
 	replication_done.store(true, Ordering::Relaxed);
 	let samples = match replication {
 		Some(task) => task.await.map_err(|e| e.to_string())?,
 		None => Vec::new(),
 	};
-	let reorgs = network.nodes.iter().map(|node| node.reorgs()).sum::<u64>() - reorgs_before;
+	let reorgs = cost::reorgs(network) - reorgs_before;
 	let flood = match flooder {
 		Some(thread) => Some(thread.join().map_err(|_| "the flooder panicked".to_string())??),
 		None => None,
@@ -387,56 +388,6 @@ async fn run(
 		report.blobs = Some(report::blob_figures(&log, &finality, &samples));
 	}
 	Ok((report, flood))
-}
-
-/// Sums and counts of the nodes' block construction (`substrate_proposer_block_constructed`)
-/// and import (`substrate_block_verification_and_import_time`) histograms.
-#[derive(Default)]
-struct BlockTimings {
-	build: (f64, f64),
-	import: (f64, f64),
-}
-
-impl BlockTimings {
-	fn since(self, before: &Self) -> Self {
-		Self {
-			build: (self.build.0 - before.build.0, self.build.1 - before.build.1),
-			import: (self.import.0 - before.import.0, self.import.1 - before.import.1),
-		}
-	}
-
-	fn mean_build(&self) -> f64 {
-		if self.build.1 > 0.0 {
-			self.build.0 / self.build.1
-		} else {
-			f64::NAN
-		}
-	}
-
-	fn mean_import(&self) -> f64 {
-		if self.import.1 > 0.0 {
-			self.import.0 / self.import.1
-		} else {
-			f64::NAN
-		}
-	}
-}
-
-fn block_timings(network: &Network) -> BlockTimings {
-	let mut timings = BlockTimings::default();
-	for node in &network.nodes {
-		let metric = |name: &str| node.metric(name, &[]).ok().flatten().unwrap_or(0.0);
-		timings.build.0 += metric("substrate_proposer_block_constructed_sum");
-		timings.build.1 += metric("substrate_proposer_block_constructed_count");
-		timings.import.0 += metric("substrate_block_verification_and_import_time_sum");
-		timings.import.1 += metric("substrate_block_verification_and_import_time_count");
-	}
-	timings
-}
-
-/// CPU seconds all the network's nodes have used so far.
-fn nodes_cpu_seconds(network: &Network) -> f64 {
-	network.nodes.iter().filter_map(|node| node.cpu_seconds()).sum()
 }
 
 /// The local consortium a run goes to: the nodes, a WebSocket client of each, and the

@@ -218,9 +218,18 @@ pub struct AdmissionPool<P, C> {
 	admission: Arc<Admission>,
 }
 
-impl<P, C> AdmissionPool<P, C> {
+impl<P: TransactionPool, C> AdmissionPool<P, C> {
 	pub fn new(inner: Arc<P>, client: Arc<C>, admission: Arc<Admission>) -> Self {
 		Self { inner, client, admission }
+	}
+
+	/// `Ok` if one more transaction, `xt`, may enter the pool now; else the busy refusal.
+	fn admit_one(&self, xt: &<Block as BlockT>::Extrinsic) -> Result<(), P::Error> {
+		if self.admission.admits(&self.inner.status(), 1, encoded_len(xt)) {
+			Ok(())
+		} else {
+			Err(self.admission.busy())
+		}
 	}
 }
 
@@ -258,9 +267,7 @@ where
 		source: TransactionSource,
 		xt: TransactionFor<Self>,
 	) -> Result<TxHash<Self>, Self::Error> {
-		if !self.admission.admits(&self.inner.status(), 1, encoded_len(&xt)) {
-			return Err(self.admission.busy());
-		}
+		self.admit_one(&xt)?;
 		self.inner.submit_one(at, source, xt).await
 	}
 
@@ -270,9 +277,7 @@ where
 		source: TransactionSource,
 		xt: TransactionFor<Self>,
 	) -> Result<Pin<Box<TransactionStatusStreamFor<Self>>>, Self::Error> {
-		if !self.admission.admits(&self.inner.status(), 1, encoded_len(&xt)) {
-			return Err(self.admission.busy());
-		}
+		self.admit_one(&xt)?;
 		self.inner.submit_and_watch(at, source, xt).await
 	}
 
