@@ -10,7 +10,7 @@ use jsonrpsee::{
 };
 use serde_json::Value;
 use std::{
-	collections::HashMap,
+	collections::{BTreeMap, HashMap},
 	sync::{Arc, Mutex},
 	time::{Duration, Instant},
 };
@@ -23,6 +23,8 @@ pub struct FinalizedBlock {
 	pub writes: u32,
 	/// All its extrinsics (inherents included).
 	pub extrinsics: u32,
+	/// Records its benchmark transactions anchored (`RecordCreated` events).
+	pub records: u32,
 	/// Seconds from the run's first submission to its finality notification.
 	pub finalized_after_s: f64,
 }
@@ -34,6 +36,66 @@ pub struct Finality {
 	pub latencies: HashMap<[u8; 32], Duration>,
 	pub finalized_at: HashMap<[u8; 32], Instant>,
 	pub blocks: Vec<FinalizedBlock>,
+	/// Records the finalized benchmark transactions anchored, from the blocks' events: a
+	/// transaction included is not a record written.
+	pub records_created: u64,
+	/// What the runtime refused within included benchmark transactions, by error: the
+	/// records of a batch refused one by one (`BatchRecordRefused`), and failed
+	/// transactions (`ExtrinsicFailed`, counted once each).
+	pub refused_in_block: BTreeMap<String, u64>,
+}
+
+/// The storage key of `System::Events`.
+const EVENTS_KEY: &str = "0x26aa394eea5630e07c48ae0c9558cef780d41e5e16056765bc8461851072c9d7";
+
+/// A dispatch error by its pallet's name for it (`Records(NoTreatingRelationship)`).
+fn error_name(error: frame_support::sp_runtime::DispatchError) -> String {
+	match ehr_runtime::RuntimeError::from_dispatch_error(error) {
+		Some(named) => format!("{named:?}"),
+		None => format!("{error:?}"),
+	}
+}
+
+/// What the block `hash`'s events say of its extrinsics at `writes` (their indexes):
+/// records created, and refusals by error.
+async fn outcomes(
+	client: &WsClient,
+	hash: &str,
+	writes: &[u32],
+) -> Result<(u32, BTreeMap<String, u64>), String> {
+	use codec::Decode;
+	use ehr_runtime::RuntimeEvent;
+	use pallet_ehr_records::Event as RecordsEvent;
+	let data: Option<String> = client
+		.request("state_getStorage", rpc_params![EVENTS_KEY, hash])
+		.await
+		.map_err(|e| format!("events of {hash}: {e}"))?;
+	let bytes = ehr_testnet::hex_decode(data.as_deref().unwrap_or("0x00"))?;
+	let events =
+		Vec::<frame_system::EventRecord<RuntimeEvent, sp_core::H256>>::decode(&mut &bytes[..])
+			.map_err(|e| format!("undecodable events of {hash}: {e}"))?;
+	let (mut created, mut refused) = (0u32, BTreeMap::<String, u64>::new());
+	for record in events {
+		let frame_system::Phase::ApplyExtrinsic(index) = record.phase else { continue };
+		if !writes.contains(&index) {
+			continue;
+		}
+		match record.event {
+			RuntimeEvent::Records(RecordsEvent::RecordCreated { .. }) => created += 1,
+			RuntimeEvent::Records(RecordsEvent::BatchRecordRefused { error, .. }) => {
+				*refused.entry(error_name(error)).or_default() += 1
+			}
+			RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
+				dispatch_error, ..
+			}) => {
+				*refused
+					.entry(format!("transaction {}", error_name(dispatch_error)))
+					.or_default() += 1
+			}
+			_ => {}
+		}
+	}
+	Ok((created, refused))
 }
 
 fn number_of(header: &Value) -> Result<u32, String> {
@@ -87,26 +149,39 @@ pub async fn follow(
 				.await
 				.map_err(|e| format!("hash of #{number}: {e}"))?;
 			let block: Value = client
-				.request("chain_getBlock", rpc_params![hash])
+				.request("chain_getBlock", rpc_params![hash.clone()])
 				.await
 				.map_err(|e| format!("block #{number}: {e}"))?;
 			let extrinsics = block["block"]["extrinsics"].as_array().cloned().unwrap_or_default();
-			let mut writes = 0;
-			let log = log.lock().expect("not poisoned");
-			let mut finality = finality.lock().expect("not poisoned");
-			for xt in &extrinsics {
-				let bytes = ehr_testnet::hex_decode(xt.as_str().unwrap_or_default())?;
-				let hash = sp_io::hashing::blake2_256(&bytes);
-				if let Some(sent) = log.sent_at.get(&hash) {
-					writes += 1;
-					finality.latencies.insert(hash, now.saturating_duration_since(*sent));
-					finality.finalized_at.insert(hash, now);
+			let mut writes = Vec::new();
+			{
+				let log = log.lock().expect("not poisoned");
+				let mut finality = finality.lock().expect("not poisoned");
+				for (index, xt) in (0u32..).zip(&extrinsics) {
+					let bytes = ehr_testnet::hex_decode(xt.as_str().unwrap_or_default())?;
+					let hash = sp_io::hashing::blake2_256(&bytes);
+					if let Some(sent) = log.sent_at.get(&hash) {
+						writes.push(index);
+						finality.latencies.insert(hash, now.saturating_duration_since(*sent));
+						finality.finalized_at.insert(hash, now);
+					}
 				}
+			}
+			let (records, refused) = if writes.is_empty() {
+				Default::default()
+			} else {
+				outcomes(&client, &hash, &writes).await?
+			};
+			let mut finality = finality.lock().expect("not poisoned");
+			finality.records_created += u64::from(records);
+			for (reason, count) in refused {
+				*finality.refused_in_block.entry(reason).or_default() += count;
 			}
 			finality.blocks.push(FinalizedBlock {
 				number,
-				writes,
+				writes: writes.len() as u32,
 				extrinsics: extrinsics.len() as u32,
+				records,
 				finalized_after_s: now.saturating_duration_since(run_start).as_secs_f64(),
 			});
 		}

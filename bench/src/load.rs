@@ -47,6 +47,11 @@ impl LoadKind {
 			LoadKind::Batch => BATCH_RECORDS,
 		}
 	}
+
+	/// Whether its writes anchor records (and so need the patients' treatment grants).
+	pub fn anchors_records(self) -> bool {
+		matches!(self, LoadKind::Records | LoadKind::Batch)
+	}
 }
 
 /// Escrow shares of every record key on the benchmark chain: one per hospital of the

@@ -56,7 +56,12 @@ pub struct RunReport {
 	pub mean_block_writes: f64,
 	/// Records each transaction anchors (1 but for a `batch` load).
 	pub records_per_transaction: u64,
-	/// Finalized records per second (`finalized_rate` times the records per transaction).
+	/// Records the finalized transactions anchored, counted from the blocks' events.
+	pub records_created: u64,
+	/// What the runtime refused inside included transactions, by error (see
+	/// [`Finality::refused_in_block`]).
+	pub refused_in_block_by_reason: BTreeMap<String, u64>,
+	/// Records created per second, from the first submission to the last finality.
 	pub finalized_records_rate: f64,
 	/// CPU seconds the nodes used from the start of the load to its last finality, and per
 	/// 1,000 finalized records.
@@ -163,8 +168,9 @@ pub fn summarize(
 			with_writes.len() as f64,
 		),
 		records_per_transaction: load.records_per_transaction(),
-		finalized_records_rate: rate(finalized as f64, span)
-			* load.records_per_transaction() as f64,
+		records_created: finality.records_created,
+		refused_in_block_by_reason: finality.refused_in_block.clone(),
+		finalized_records_rate: rate(finality.records_created as f64, span),
 		node_cpu_s: 0.0,
 		node_cpu_s_per_1000_records: 0.0,
 		reorgs: 0,
@@ -267,12 +273,14 @@ impl RunReport {
 			"throughput   {:.1} finalized writes/s (under load {:.1}/s)",
 			self.finalized_rate, self.finalized_rate_under_load
 		);
-		if self.records_per_transaction > 1 {
+		if self.load.anchors_records() {
 			println!(
-				"records      {:.1} finalized records/s ({} a transaction; under load {:.1}/s)",
+				"records      {} created ({:.1} finalized records/s, {} a transaction), refused in \
+				 blocks {:?}",
+				self.records_created,
 				self.finalized_records_rate,
 				self.records_per_transaction,
-				self.finalized_rate_under_load * self.records_per_transaction as f64
+				self.refused_in_block_by_reason
 			);
 		}
 		println!(

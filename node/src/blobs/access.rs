@@ -151,8 +151,14 @@ impl BlobService {
 		signed_requests::check_envelope(self.genesis, request.genesis, request.issued_at)?;
 		signed_requests::verify(&blobs::put_signing_payload(&request), signature, &request.author)?;
 		let best = self.client.info().best_hash;
-		let role = self.client.runtime_api().may_act(best, request.author.clone());
-		if !matches!(role, Ok(Ok(Role::Doctor))) {
+		// A failed runtime call (the best block pruned or replaced under load) says nothing
+		// of the author: a node error the client retries, not a refusal of its role.
+		let role = self
+			.client
+			.runtime_api()
+			.may_act(best, request.author.clone())
+			.map_err(|e| AccessError::Internal(format!("reading the author's role: {e}")))?;
+		if !matches!(role, Ok(Role::Doctor)) {
 			return Err(AccessError::NotAWriter(request.author.to_string()));
 		}
 		let blob = hex::decode(hex)

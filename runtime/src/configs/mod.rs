@@ -44,16 +44,17 @@ parameter_types! {
 	pub const BlockHashCount: BlockNumber = 2400;
 	pub const Version: sp_version::RuntimeVersion = VERSION;
 
-	/// Two seconds of weight per block, chosen by measurement: the weights are this
+	/// One second of weight per block, chosen by measurement: the weights are this
 	/// machine's worst cases (every storage access at its `benchmark storage` cost), and a
-	/// block really executes in a fraction of its weight — a full block of batched record
-	/// writes (1.5 s of Normal weight, ~70 batches) builds in about 0.2–0.4 s with four
-	/// validators sharing two cores (README, "Performance"), well inside the 2/3 of the 2 s
-	/// slot the author may spend proposing, leaving every other validator time to import.
+	/// full block of batched record writes (0.75 s of Normal weight, ~1,050 records) builds
+	/// and imports in about 0.5–0.8 s with four validators sharing two cores (README,
+	/// "Performance"): inside the 2/3 of the 2 s slot the author may spend proposing, with
+	/// time left for every other validator to import. Two seconds (~2,200 records) took
+	/// 2.0 s to build and as long to import: slots overran, forks and lost writes followed.
 	/// The fixed costs of a block and of an extrinsic are this machine's, measured
 	/// (`crate::weights`).
 	pub RuntimeBlockWeights: BlockWeights = {
-		let max_block = Weight::from_parts(2 * WEIGHT_REF_TIME_PER_SECOND, u64::MAX);
+		let max_block = Weight::from_parts(WEIGHT_REF_TIME_PER_SECOND, u64::MAX);
 		let normal = NORMAL_DISPATCH_RATIO * max_block;
 		BlockWeights::builder()
 			.base_block(crate::weights::BlockExecutionWeight::get())
